@@ -1,0 +1,3 @@
+module github.com/otpssl/ssl
+
+go 1.24.0
