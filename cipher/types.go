@@ -270,3 +270,24 @@ func (p PRF) String() string {
 	}
 	return "unknown"
 }
+
+// Suite is one cipher suite of the registry: its identity on the wire and
+// in each naming scheme, its algorithms, and the protocol versions it may
+// be negotiated in.
+type Suite struct {
+	// ID is the IANA code point.
+	ID uint16
+	// IANAName is the registry name ("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256").
+	IANAName string
+	// OpenSSLName is OpenSSL's name ("ECDHE-RSA-AES128-GCM-SHA256"), or ""
+	// when OpenSSL has none.
+	OpenSSLName string
+
+	KeyExchange KeyExchange
+	Cipher      Bulk
+	MAC         MAC
+	PRF         PRF
+
+	// MinVersion and MaxVersion bound the versions the suite is valid for.
+	MinVersion, MaxVersion Version
+}
