@@ -77,3 +77,11 @@ type Result struct {
 	// example "{bad_crls,no_relevant_crls}".
 	Detail string
 }
+
+// Check answers a revocation question with the CRLs of req.Cache.
+//
+// This first version finds no CRLs and reports every certificate as
+// Undetermined; CRL retrieval and validation replace it.
+func Check(req Request) Result {
+	return Result{Status: Undetermined, Detail: "{bad_crls,no_relevant_crls}"}
+}
