@@ -15,6 +15,18 @@ func (p *Protection) xorNonce(seq uint64) []byte {
 	return p.nonce[:]
 }
 
+// nonceTLS12 returns the TLS 1.2 AEAD nonce of a record: the 4-byte salt
+// and the record's 8-byte explicit nonce for GCM and CCM, the IV XOR the
+// sequence number for ChaCha20-Poly1305.
+func (p *Protection) nonceTLS12(seq uint64, explicit []byte) []byte {
+	if p.explicit == 0 {
+		return p.xorNonce(seq)
+	}
+	copy(p.nonce[:4], p.iv[:4])
+	copy(p.nonce[4:], explicit)
+	return p.nonce[:]
+}
+
 // additionalData fills the TLS 1.2 AEAD additional data (RFC 5246,
 // Section 6.2.3.3): seq_num || type || version || length of the plaintext.
 func (p *Protection) additionalData(seq uint64, typ ContentType, vers uint16, n int) []byte {
@@ -31,15 +43,10 @@ func (p *Protection) additionalData(seq uint64, typ ContentType, vers uint16, n 
 // explicit nonce (RFC 7905).
 func (p *Protection) sealAEAD(rec []byte, typ ContentType, seq uint64) []byte {
 	vers := wireVersion(p.version)
-	var nonce []byte
 	if p.explicit > 0 {
 		binary.BigEndian.PutUint64(rec[HeaderLen:], seq)
-		copy(p.nonce[:4], p.iv[:4])
-		binary.BigEndian.PutUint64(p.nonce[4:], seq)
-		nonce = p.nonce[:]
-	} else {
-		nonce = p.xorNonce(seq)
 	}
+	nonce := p.nonceTLS12(seq, rec[HeaderLen:HeaderLen+p.explicit])
 	start := HeaderLen + p.explicit
 	payload := rec[start:]
 	ad := p.additionalData(seq, typ, vers, len(payload))
@@ -56,14 +63,7 @@ func (p *Protection) openAEAD(rec []byte, seq uint64) (ContentType, []byte, erro
 	if len(body) < p.explicit+p.tagLen {
 		return 0, nil, fatal(BadRecordMAC, "record shorter than its nonce and tag")
 	}
-	var nonce []byte
-	if p.explicit > 0 {
-		copy(p.nonce[:4], p.iv[:4])
-		copy(p.nonce[4:], body[:8])
-		nonce = p.nonce[:]
-	} else {
-		nonce = p.xorNonce(seq)
-	}
+	nonce := p.nonceTLS12(seq, body[:p.explicit])
 	ct := body[p.explicit:]
 	n := len(ct) - p.tagLen
 	if n > MaxPlaintext {

@@ -141,13 +141,19 @@ func (r *recordMAC) sumPadded(out []byte, seq uint64, typ ContentType, vers uint
 // 2013, Section 7); n is only used in arithmetic, never in a branch or an
 // index outside the hash's own processing of data[:n].
 func (r *recordMAC) sumConstantTime(out []byte, seq uint64, typ ContentType, vers uint16, data []byte, n int) []byte {
+	return r.sumPadded(out, seq, typ, vers, data[:n], r.extraBytes(len(data), n))
+}
+
+// extraBytes is how many bytes the inner hash must absorb after the digest
+// of an n-byte record (n secret) so that its compression calls match
+// those of a maxLen-byte record.
+func (r *recordMAC) extraBytes(maxLen, n int) int {
 	base := r.prefix + r.hdrLen
 	// calls is the number of compression calls for an m-byte message:
 	// ceil((m + 1 + lenBytes) / blockSize).
 	calls := func(m int) int { return (m + r.lenBytes + 1<<r.blockShift) >> r.blockShift }
-	missing := calls(base+len(data)) - calls(base+n)
+	missing := calls(base+maxLen) - calls(base+n)
 	buffered := (base + n) & (1<<r.blockShift - 1)
 	extra := missing<<r.blockShift - buffered
-	extra = subtle.ConstantTimeSelect(subtle.ConstantTimeLessOrEq(1, missing), extra, 0)
-	return r.sumPadded(out, seq, typ, vers, data[:n], extra)
+	return subtle.ConstantTimeSelect(subtle.ConstantTimeLessOrEq(1, missing), extra, 0)
 }

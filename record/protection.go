@@ -111,6 +111,9 @@ func NewBulkProtection(v cipher.Version, bulk cipher.Bulk, mac cipher.MAC, k Key
 		return nil, fmt.Errorf("record: unknown protocol version %s", v)
 	}
 	params := bulk.Params()
+	if params.Kind == cipher.KindNull && bulk != cipher.BulkNull {
+		return nil, fmt.Errorf("record: unknown bulk cipher %d", bulk)
+	}
 	p := &Protection{version: v, bulk: bulk, kind: params.Kind, paddingCheck: true}
 	if v == cipher.VersionTLS13 && params.Kind != cipher.KindAEAD {
 		return nil, fmt.Errorf("record: TLS 1.3 needs an AEAD, not %s", bulk)
