@@ -13,6 +13,10 @@ type DistributionPoint struct {
 	URIs []string
 	// DirNames are the directoryName entries of the fullName, as DER Names.
 	DirNames [][]byte
+	// OtherNames are the fullName entries of any other GeneralName form,
+	// each as its whole DER element (context-specific tag included). They
+	// take part in matching a CRL's issuing distribution point.
+	OtherNames [][]byte
 	// RelativeName is the nameRelativeToCRLIssuer, as a DER
 	// RelativeDistinguishedName, or nil.
 	RelativeName []byte

@@ -47,7 +47,18 @@ func (r Reason) String() string {
 
 // ReasonFlags is the ReasonFlags bit string of a distribution point or an
 // issuing distribution point: bit n set means Reason n is covered.
+//
+// The ASN.1 BIT STRING numbers the reasons differently from CRLReason: its
+// bit 0 is "unused" (here bit 0, Unspecified), bits 1 to 6 are the reasons
+// of the same number, bit 7 is privilegeWithdrawn (here bit 9) and bit 8
+// aACompromise (here bit 10). The parsers translate; bits above 8 of the
+// BIT STRING are ignored.
 type ReasonFlags uint16
+
+// Has reports whether r is among the flags.
+func (f ReasonFlags) Has(r Reason) bool {
+	return r >= 0 && r < 16 && f&(1<<r) != 0
+}
 
 // AllReasons is every reason (a distribution point without a reasons field).
 const AllReasons ReasonFlags = 1<<KeyCompromise | 1<<CACompromise |
