@@ -283,6 +283,9 @@ type Suite struct {
 	// when OpenSSL has none.
 	OpenSSLName string
 
+	// KeyExchange, Cipher, MAC and PRF are the suite's algorithms, the
+	// four values of Erlang's map form of a suite. MAC is MACAEAD for AEAD
+	// suites; PRF is the TLS 1.2 PRF hash, or the HKDF hash in TLS 1.3.
 	KeyExchange KeyExchange
 	Cipher      Bulk
 	MAC         MAC
