@@ -244,7 +244,7 @@ func Check(req Request) Result {
 		}
 	}
 	ders, err := req.Cache.Select(c.cert.RawIssuer)
-	if err != nil {
+	if err != nil && !errors.Is(err, ErrNotAvailable) {
 		c.problems = append(c.problems, Problem{Reason: "cache_error", Err: err})
 	}
 	issuerDP := DistributionPoint{DirNames: [][]byte{c.cert.RawIssuer}}

@@ -182,6 +182,12 @@ func TestCheckCacheErrors(t *testing.T) {
 	if len(got.Problems) != 1 || got.Problems[0].Reason != "cache_error" || !errors.Is(got.Problems[0].Err, boom) {
 		t.Errorf("problems %s", problemsString(got.Problems))
 	}
+	c = &fakeCache{selectErr: ErrNotAvailable}
+	got = Check(w.req(c))
+	wantResult(t, got, Undetermined, 0, "{bad_crls,no_relevant_crls}")
+	if len(got.Problems) != 0 {
+		t.Errorf("ErrNotAvailable from Select is not a cache error: %s", problemsString(got.Problems))
+	}
 	c = &fakeCache{selectErr: boom}
 	got = Check(w.req(c))
 	wantResult(t, got, Undetermined, 0, "{bad_crls,no_relevant_crls}")
