@@ -301,3 +301,31 @@ func TestCipherSuiteOpenSSLNames(t *testing.T) {
 	}
 	t.Logf("openssl accepted %d names; %d suites are not in this build: %s", known, len(missing), strings.Join(missing, " "))
 }
+
+// FuzzParseCipherSuites checks that any input either parses into registry
+// suites, with no duplicates, or is refused with an error; never a panic.
+func FuzzParseCipherSuites(f *testing.F) {
+	for _, seed := range []string{"", "ECDHE-RSA-AES128-GCM-SHA256:AES256-SHA", "TLS_AES_128_GCM_SHA256, EDH-RSA-DES-CBC3-SHA",
+		"HIGH:!aNULL", "::,,  ", "edh-", "\xff\xfe", strings.Repeat("A:", 50)} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := ParseCipherSuites(s)
+		if err != nil {
+			if got != nil {
+				t.Fatalf("suites and an error for %q", s)
+			}
+			return
+		}
+		if len(got) == 0 {
+			t.Fatalf("no suites and no error for %q", s)
+		}
+		seen := map[CipherSuite]bool{}
+		for _, cs := range got {
+			if cs.ID() == 0 || seen[cs] {
+				t.Fatalf("%q gave %v", s, got)
+			}
+			seen[cs] = true
+		}
+	})
+}
