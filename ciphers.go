@@ -36,12 +36,13 @@ const (
 	SuitesOpenSSL
 )
 
-// String returns the Erlang atom of the kind ("default", "all",
-// "openssl").
+// String returns the Erlang atom of the kind as the ssl(3) manual of OTP
+// 20 names it: "erlang", "all" or "openssl" (newer OTP calls the default
+// list "default").
 func (k SuiteKind) String() string {
 	switch k {
 	case SuitesDefault:
-		return "default"
+		return "erlang"
 	case SuitesAll:
 		return "all"
 	case SuitesOpenSSL:

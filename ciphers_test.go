@@ -160,7 +160,7 @@ func TestCipherSuitesKinds(t *testing.T) {
 	if CipherSuites(SuiteKind(42)) != nil {
 		t.Error("unknown kind gave suites")
 	}
-	for k, s := range map[SuiteKind]string{SuitesDefault: "default", SuitesAll: "all", SuitesOpenSSL: "openssl", 42: "SuiteKind(42)"} {
+	for k, s := range map[SuiteKind]string{SuitesDefault: "erlang", SuitesAll: "all", SuitesOpenSSL: "openssl", 42: "SuiteKind(42)"} {
 		if k.String() != s {
 			t.Errorf("%d.String() = %q", int(k), k.String())
 		}
