@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"errors"
+	"sort"
 	"strings"
 	"time"
 
@@ -199,6 +200,10 @@ const (
 //     except for req.Issuer, valid at Time
 //     ({bad_crl,no_issuer_cert_chain} when none qualifies).
 //
+// The current CRLs of a distribution point are tried newest first (latest
+// thisUpdate, then highest CRL number); Erlang tries them in the cache's
+// order.
+//
 // A used CRL that lists the certificate's serial number (and, in an
 // indirect CRL, its issuer) decides: Revoked with the entry's reason
 // (unspecified when absent; certificateHold is a revocation), except
@@ -346,6 +351,7 @@ func (c *checker) freshness(crl *CRL) freshness {
 // (RFC 5280, Section 6.3.3) and reports whether they decided the status.
 func (c *checker) distributionPoint(dp DistributionPoint, ders [][]byte, st *revocationState) (Result, bool) {
 	var stales [][]byte
+	var currents []*CRL
 	for _, der := range ders {
 		if !c.spend() {
 			break
@@ -357,20 +363,21 @@ func (c *checker) distributionPoint(dp DistributionPoint, ders [][]byte, st *rev
 		switch c.freshness(crl) {
 		case notYetValid:
 			c.problem(der, termNotYetValid, nil)
-			continue
 		case stale:
 			stales = append(stales, der)
-			continue
+		default:
+			currents = append(currents, crl)
 		}
-		if r, done := c.evaluate(dp, crl, st); done {
-			return r, true
-		}
+	}
+	if r, done := c.evaluateAll(dp, currents, st); done {
+		return r, true
 	}
 	if len(stales) == 0 {
 		return Result{}, false
 	}
 	fresh := c.req.Cache.FreshCRL(dp, stales)
 	replaced := false
+	currents = currents[:0]
 	for _, der := range fresh {
 		if containsDER(stales, der) {
 			c.problem(der, termNoFreshCRL, nil)
@@ -387,18 +394,36 @@ func (c *checker) distributionPoint(dp DistributionPoint, ders [][]byte, st *rev
 		switch c.freshness(crl) {
 		case notYetValid:
 			c.problem(der, termNotYetValid, nil)
-			continue
 		case stale:
 			c.problem(der, termNoFreshCRL, nil)
-			continue
-		}
-		if r, done := c.evaluate(dp, crl, st); done {
-			return r, true
+		default:
+			currents = append(currents, crl)
 		}
 	}
 	if !replaced {
 		for _, der := range stales {
 			c.problem(der, termNoFreshCRL, nil)
+		}
+	}
+	return c.evaluateAll(dp, currents, st)
+}
+
+// evaluateAll evaluates current CRLs newest first: latest thisUpdate,
+// then highest CRL number, else in the cache's order.
+func (c *checker) evaluateAll(dp DistributionPoint, crls []*CRL, st *revocationState) (Result, bool) {
+	sort.SliceStable(crls, func(i, j int) bool {
+		a, b := crls[i], crls[j]
+		if !a.ThisUpdate.Equal(b.ThisUpdate) {
+			return a.ThisUpdate.After(b.ThisUpdate)
+		}
+		if a.Number != nil && b.Number != nil {
+			return a.Number.Cmp(b.Number) > 0
+		}
+		return false
+	})
+	for _, crl := range crls {
+		if r, done := c.evaluate(dp, crl, st); done {
+			return r, true
 		}
 	}
 	return Result{}, false

@@ -465,3 +465,19 @@ func TestCheckBudget(t *testing.T) {
 		t.Errorf("%d problems", len(got.Problems))
 	}
 }
+
+func TestCheckNewestCRLFirst(t *testing.T) {
+	w := newWorld(t)
+	now := w.pki.Now
+	older := testpki.CRLValidity(now.Add(-3*time.Hour), now.Add(time.Hour))
+	oldGood := w.ca.RawCRL(nil, older)
+	oldHold := w.ca.RawCRL([]testpki.CRLEntry{w.leaf.Entry(int(CertificateHold))}, older)
+	newRevoked := w.ca.RawCRL([]testpki.CRLEntry{w.leaf.Entry(int(KeyCompromise))})
+	newGood := w.ca.RawCRL(nil)
+	// Same thisUpdate: the higher CRL number wins.
+	newerNumber := w.ca.RawCRL([]testpki.CRLEntry{w.leaf.Entry(int(Superseded))})
+	wantResult(t, Check(w.req(onURI(oldGood, newRevoked))), Revoked, KeyCompromise, "")
+	wantResult(t, Check(w.req(onURI(newRevoked, oldGood))), Revoked, KeyCompromise, "")
+	wantResult(t, Check(w.req(onURI(oldHold, newGood))), Good, 0, "")
+	wantResult(t, Check(w.req(onURI(newGood, newerNumber))), Revoked, Superseded, "")
+}
