@@ -199,7 +199,11 @@ func decodeBlock(label string, data []byte, beginLine int) (Entry, consumed, err
 				if lastHeader == "" {
 					return Entry{}, c, &SyntaxError{Line: lineNo, Reason: "header continuation without a header"}
 				}
-				e.Headers[lastHeader] += " " + trimSpace(string(line))
+				if v := e.Headers[lastHeader]; v != "" {
+					e.Headers[lastHeader] = v + " " + trimSpace(string(line))
+				} else {
+					e.Headers[lastHeader] = trimSpace(string(line))
+				}
 				continue
 			}
 			i := bytes.IndexByte(line, ':')
