@@ -9,29 +9,39 @@ import (
 
 // Path building: from the peer certificate up to a trust anchor, through
 // the certificates the peer sent (in any order, with extras) and the
-// trusted certificates (which may complete an incomplete chain). Issuer
-// candidates are found by name; among them, those whose key verifies the
-// signature come first, trust anchors before others, then those whose
-// subject key identifier matches the authority key identifier, then the
-// order the peer sent them in. A candidate whose key does not verify the
-// signature is kept only when no candidate does (so that the failure is
-// reported as invalid_signature); a certificate with a different name
-// whose key identifier and key match is the last resort (reported as
-// invalid_issuer). A certificate is never used twice in a path, nor a
-// second certificate with the same subject and key (cross-signature
-// loops).
+// trusted certificates (which may complete an incomplete chain).
 //
-// The search is depth first and bounded: at most maxAnchored anchored and
-// maxUnanchored unanchored candidate paths, maxBuildSteps extensions,
-// maxSigChecks signature verifications and maxPathCerts certificates in
-// one path. When a bound stops it, the paths found so far are used.
+// Issuer candidates are found by name, and ranked: trust anchors first,
+// then those whose subject key identifier is the authority key identifier,
+// then those without a conflicting one, then in the order the peer sent
+// them. A candidate is followed only if its key verifies the signature;
+// when none does, the two best are followed anyway (so that validation
+// reports invalid_signature), and when none has the name, a certificate
+// with the authority key identifier and a key that verifies (reported as
+// invalid_issuer). Once a candidate with the named key identifier has been
+// followed, candidates with another key identifier are not tried. A
+// certificate is never used twice in a path, nor a second certificate with
+// the same subject and key (cross-signature loops).
+//
+// The search deepens iteratively: first every path of two certificates,
+// then of three, and so on, so that short paths are found first; it stops
+// at the first depth that yields a path that passes every check on its
+// own (a dry run of validation), or when there is nothing deeper. It is
+// bounded: at most maxAnchored anchored and maxUnanchored unanchored
+// candidate paths, maxBuildSteps extension steps, maxSigChecks signature
+// verifications and maxPathCerts certificates in a path. When a bound
+// stops it, the paths found so far are used, and a validation that finds
+// none valid fails with path_search_limit_reached.
 
 const (
 	maxAnchored   = 8
 	maxUnanchored = 4
-	maxBuildSteps = 512
+	maxBuildSteps = 2048
 	maxSigChecks  = 256
 	maxPathCerts  = 32
+	// maxFallbacks bounds the issuers followed whose signature does not
+	// verify.
+	maxFallbacks = 2
 )
 
 // certInfo is a certificate with what path building and validation read
@@ -98,35 +108,85 @@ func (ci *certInfo) anchor() bool { return ci.trusted && ci.selfIssued }
 type candidate struct {
 	path     []int
 	anchored bool
+	// clean is true when a dry run of validation passed; dried when it
+	// was tried.
+	clean, dried bool
 }
 
 type builder struct {
 	v          *validator
-	anchored   []candidate
+	anchored   []candidate // every signature verified
+	broken     []candidate // anchored through an issuer whose signature does not verify
 	unanchored []candidate
+	seen       map[string]bool
 	steps      int
+	limit      int  // the path length this iteration explores to
+	limitHit   bool // a path was cut at the limit
 	truncated  bool
 }
 
-// build searches candidate paths from the peer.
+// build searches candidate paths from the peer. The anchored paths come
+// clean ones first, then in the order found, then the broken ones.
 func (v *validator) build() (anchored, unanchored []candidate, truncated bool) {
-	b := &builder{v: v}
-	peer := v.certs[0]
-	if peer.trusted {
+	b := &builder{v: v, seen: map[string]bool{}}
+	if v.certs[0].trusted {
 		// The peer itself is a trusted certificate (pinned): it anchors a
 		// path of its own, tried first.
-		b.anchored = append(b.anchored, candidate{path: []int{0}, anchored: true})
+		b.record(&b.anchored, maxAnchored, []int{0}, true)
 	}
-	b.extend([]int{0})
-	return b.anchored, b.unanchored, b.truncated || v.sigBudgetHit
+	for b.limit = 2; b.limit <= maxPathCerts; b.limit++ {
+		b.limitHit = false
+		b.extend([]int{0}, false)
+		if b.anyClean() || !b.limitHit || b.steps > maxBuildSteps || len(b.anchored) >= maxAnchored {
+			break
+		}
+	}
+	var clean, rest []candidate
+	for _, c := range b.anchored {
+		if c.clean {
+			clean = append(clean, c)
+		} else {
+			rest = append(rest, c)
+		}
+	}
+	anchored = append(append(clean, rest...), b.broken...)
+	return anchored, b.unanchored, b.truncated || v.sigBudgetHit
 }
 
-func (b *builder) done() bool {
-	return len(b.anchored) >= maxAnchored && len(b.unanchored) >= maxUnanchored
+// anyClean dry-runs the anchored paths not tried yet and reports whether
+// one passes.
+func (b *builder) anyClean() bool {
+	found := false
+	for i := range b.anchored {
+		c := &b.anchored[i]
+		if !c.dried {
+			_, err := b.v.attempt(c.path, len(c.path)-1, true, nil, true)
+			c.clean, c.dried = err == nil, true
+		}
+		found = found || c.clean
+	}
+	return found
 }
 
-func (b *builder) extend(path []int) {
-	if b.done() {
+func (b *builder) record(list *[]candidate, max int, path []int, anchored bool) {
+	key := pathKey(path)
+	if b.seen[key] || len(*list) >= max {
+		return
+	}
+	b.seen[key] = true
+	*list = append(*list, candidate{path: append([]int(nil), path...), anchored: anchored})
+}
+
+func pathKey(path []int) string {
+	b := make([]byte, 0, 2*len(path))
+	for _, i := range path {
+		b = append(b, byte(i), byte(i>>8))
+	}
+	return string(b)
+}
+
+func (b *builder) extend(path []int, broken bool) {
+	if len(b.anchored) >= maxAnchored {
 		return
 	}
 	b.steps++
@@ -134,46 +194,96 @@ func (b *builder) extend(path []int) {
 		b.truncated = true
 		return
 	}
-	top := b.v.certs[path[len(path)-1]]
-	if len(path) >= maxPathCerts {
-		b.truncated = true
-		b.recordUnanchored(path)
+	v := b.v
+	top := v.certs[path[len(path)-1]]
+	byName, byKeyID, looped := v.issuerCandidates(top, path)
+	if len(byName) == 0 && len(byKeyID) == 0 {
+		b.record(&b.unanchored, maxUnanchored, path, false)
 		return
 	}
-	cands := b.v.issuerCandidates(top, path)
-	if len(cands) == 0 {
-		b.recordUnanchored(path)
+	if len(path) >= b.limit {
+		if len(path) >= maxPathCerts {
+			b.truncated = true
+			b.record(&b.unanchored, maxUnanchored, path, false)
+		}
+		b.limitHit = true
 		return
 	}
-	for _, x := range cands {
-		if b.done() || b.steps > maxBuildSteps {
+	explored := 0
+	var failed []int
+	aki := top.akiKeyID()
+	for _, x := range byName {
+		if len(b.anchored) >= maxAnchored || b.steps > maxBuildSteps {
 			return
 		}
-		next := append(append([]int(nil), path...), x)
-		if b.v.certs[x].anchor() {
-			if len(b.anchored) < maxAnchored {
-				b.anchored = append(b.anchored, candidate{path: next, anchored: true})
-			}
+		xc := v.certs[x]
+		if explored > 0 && aki != nil && xc.ski != nil && !bytes.Equal(aki, xc.ski) {
+			// The candidates are sorted: the rest have a key identifier
+			// other than the one the certificate names, and an issuer was
+			// found already. Do not spend signature checks on them.
+			break
+		}
+		if v.buildSignatureError(top, xc) != nil {
+			failed = append(failed, x)
 			continue
 		}
-		b.extend(next)
+		b.follow(path, x, broken)
+		explored++
+	}
+	if explored == 0 && !looped {
+		// No issuer's key verifies the signature: follow the best named
+		// candidates anyway, so that validation reports invalid_signature;
+		// without any, a certificate with the issuer's key identifier and
+		// key but another name (reported as invalid_issuer).
+		if len(failed) > maxFallbacks {
+			failed = failed[:maxFallbacks]
+		}
+		for _, x := range failed {
+			b.follow(path, x, true)
+			explored++
+		}
+		if len(byName) == 0 {
+			for _, x := range byKeyID {
+				if explored >= maxFallbacks {
+					break
+				}
+				if v.buildSignatureError(top, v.certs[x]) == nil {
+					b.follow(path, x, broken)
+					explored++
+				}
+			}
+		}
+	}
+	if explored == 0 {
+		b.record(&b.unanchored, maxUnanchored, path, false)
 	}
 }
 
-func (b *builder) recordUnanchored(path []int) {
-	if len(b.unanchored) < maxUnanchored {
-		b.unanchored = append(b.unanchored, candidate{path: append([]int(nil), path...)})
+func (b *builder) follow(path []int, x int, broken bool) {
+	next := append(append([]int(nil), path...), x)
+	if b.v.certs[x].anchor() {
+		if broken {
+			b.record(&b.broken, maxAnchored, next, true)
+		} else {
+			b.record(&b.anchored, maxAnchored, next, true)
+		}
+		return
 	}
+	b.extend(next, broken)
 }
 
-// issuerCandidates returns the possible issuers of ci that may extend path,
-// best first.
-func (v *validator) issuerCandidates(ci *certInfo, path []int) []int {
+// issuerCandidates returns the possible issuers of ci that may extend path:
+// those named as ci's issuer, best first (trust anchors, then matching key
+// identifiers, then not mismatching ones, then in the order sent), and
+// those with ci's authority key identifier but another name. looped is
+// true when a named issuer was left out because the path already holds it
+// (or its key under its name).
+func (v *validator) issuerCandidates(ci *certInfo, path []int) (byName, byKeyID []int, looped bool) {
 	type cand struct {
-		idx                 int
-		sigOK, anchor, akiM bool
-		akiMismatch         bool
-		pos                 int
+		idx              int
+		anchor, akiMatch bool
+		akiMismatch      bool
+		pos              int
 	}
 	usable := func(x *certInfo) bool {
 		for _, p := range path {
@@ -189,6 +299,7 @@ func (v *validator) issuerCandidates(ci *certInfo, path []int) []int {
 	for _, xi := range v.bySubject[ci.issKey] {
 		x := v.certs[xi]
 		if !usable(x) {
+			looped = true
 			continue
 		}
 		c := cand{idx: xi, anchor: x.anchor(), pos: x.chainPos}
@@ -196,61 +307,36 @@ func (v *validator) issuerCandidates(ci *certInfo, path []int) []int {
 			c.pos = len(v.certs) + xi
 		}
 		if aki != nil && x.ski != nil {
-			c.akiM = bytes.Equal(aki, x.ski)
-			c.akiMismatch = !c.akiM
+			c.akiMatch = bytes.Equal(aki, x.ski)
+			c.akiMismatch = !c.akiMatch
 		}
-		c.sigOK = v.signatureError(ci, x) == nil
 		list = append(list, c)
-	}
-	anyOK := false
-	for _, c := range list {
-		if c.sigOK {
-			anyOK = true
-		}
-	}
-	if anyOK {
-		kept := list[:0]
-		for _, c := range list {
-			if c.sigOK {
-				kept = append(kept, c)
-			}
-		}
-		list = kept
-	}
-	if len(list) == 0 && aki != nil {
-		// Last resort: same key identifier and key, different name.
-		for _, xi := range v.byKeyID[string(aki)] {
-			x := v.certs[xi]
-			if !usable(x) || x.subjKey == ci.issKey {
-				continue
-			}
-			if v.signatureError(ci, x) == nil {
-				pos := x.chainPos
-				if pos < 0 {
-					pos = len(v.certs) + xi
-				}
-				list = append(list, cand{idx: xi, sigOK: true, anchor: x.anchor(), akiM: true, pos: pos})
-			}
-		}
 	}
 	sort.SliceStable(list, func(i, j int) bool {
 		a, b := list[i], list[j]
 		if a.anchor != b.anchor {
 			return a.anchor
 		}
-		if a.akiM != b.akiM {
-			return a.akiM
+		if a.akiMatch != b.akiMatch {
+			return a.akiMatch
 		}
 		if a.akiMismatch != b.akiMismatch {
 			return !a.akiMismatch
 		}
 		return a.pos < b.pos
 	})
-	out := make([]int, len(list))
-	for i, c := range list {
-		out[i] = c.idx
+	for _, c := range list {
+		byName = append(byName, c.idx)
 	}
-	return out
+	if aki != nil {
+		for _, xi := range v.byKeyID[string(aki)] {
+			x := v.certs[xi]
+			if usable(x) && x.subjKey != ci.issKey {
+				byKeyID = append(byKeyID, xi)
+			}
+		}
+	}
+	return byName, byKeyID, looped
 }
 
 var (
@@ -259,16 +345,23 @@ var (
 	errInvalidSigature = errors.New("x509path: invalid signature")
 )
 
+// buildSignatureError is signatureError within the path building budget:
+// once maxSigChecks signatures have been verified, unverified pairs
+// report errSigBudget.
+func (v *validator) buildSignatureError(child, parent *certInfo) error {
+	if _, ok := v.sigCache[[2]int{child.idx, parent.idx}]; !ok && v.sigChecks >= maxSigChecks {
+		v.sigBudgetHit = true
+		return errSigBudget
+	}
+	return v.signatureError(child, parent)
+}
+
 // signatureError verifies that parent's key signed child, with a cache.
-// It returns nil, errWeakSignature, errInvalidSigature or errSigBudget.
+// It returns nil, errWeakSignature or errInvalidSigature.
 func (v *validator) signatureError(child, parent *certInfo) error {
 	k := [2]int{child.idx, parent.idx}
 	if err, ok := v.sigCache[k]; ok {
 		return err
-	}
-	if v.sigChecks >= maxSigChecks {
-		v.sigBudgetHit = true
-		return errSigBudget
 	}
 	v.sigChecks++
 	err := checkSignature(child.c, parent.c)

@@ -172,15 +172,7 @@ func (v *validator) run() (*Result, error) {
 	}
 
 	// Paths that pass every check on their own come first.
-	var clean, rest []candidate
 	for _, c := range anchored {
-		if _, err := v.attempt(c.path, len(c.path)-1, true, nil, true); err == nil {
-			clean = append(clean, c)
-		} else {
-			rest = append(rest, c)
-		}
-	}
-	for _, c := range append(clean, rest...) {
 		res, err := v.attempt(c.path, len(c.path)-1, true, nil, false)
 		if err == nil {
 			return res, nil

@@ -30,6 +30,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/cryptobyte"
+	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 )
 
 // KeyType selects the key algorithm of a generated certificate.
@@ -80,6 +83,11 @@ type spec struct {
 	after  func(der []byte) []byte
 	ekuSet bool
 	finish []func(*x509.Certificate)
+	// own is the certificate's key, when given (UseKey).
+	own crypto.Signer
+	// akiMode: 0 the issuer's subject key identifier, 1 none, 2 aki.
+	akiMode int
+	aki     []byte
 }
 
 // Key selects the key type of the certificate.
@@ -225,6 +233,130 @@ func SignWith(k crypto.Signer) Option { return func(s *spec) { s.signer = k } }
 // flip a bit of its signature).
 func Corrupt(f func(der []byte) []byte) Option { return func(s *spec) { s.after = f } }
 
+// UseKey makes k the certificate's key instead of a fresh one, for
+// example to give a renamed CA the key of an older one.
+func UseKey(k crypto.Signer) Option { return func(s *spec) { s.own = k } }
+
+// RawSubject sets the subject to the DER Name der, used as is.
+func RawSubject(der []byte) Option {
+	return func(s *spec) { s.finish = append(s.finish, func(t *x509.Certificate) { t.RawSubject = der }) }
+}
+
+// SameSubjectAs gives the certificate the exact subject of c: issued by c,
+// it is self-issued.
+func SameSubjectAs(c *Cert) Option { return RawSubject(c.Cert.RawSubject) }
+
+// NoAuthorityKeyID leaves out the authority key identifier extension.
+func NoAuthorityKeyID() Option { return func(s *spec) { s.akiMode = 1 } }
+
+// AuthorityKeyID sets the key identifier of the authority key identifier
+// extension to id, whatever the issuer's subject key identifier is.
+func AuthorityKeyID(id []byte) Option {
+	return func(s *spec) { s.akiMode, s.aki = 2, id }
+}
+
+// SubjectKeyID sets the subject key identifier.
+func SubjectKeyID(id []byte) Option { return func(s *spec) { s.tmpl.SubjectKeyId = id } }
+
+// Serial sets the serial number.
+func Serial(n *big.Int) Option { return func(s *spec) { s.tmpl.SerialNumber = n } }
+
+// SignatureAlgorithm sets the algorithm the issuer signs with (it must
+// suit the issuer's key).
+func SignatureAlgorithm(a x509.SignatureAlgorithm) Option {
+	return func(s *spec) { s.tmpl.SignatureAlgorithm = a }
+}
+
+// GeneralName is one GeneralName (RFC 5280, Section 4.2.1.6) for
+// SubjectAltNames and NameConstraints.
+type GeneralName struct {
+	Tag         int  // the CHOICE number: 1 rfc822Name, 2 dNSName, 4 directoryName, 6 URI, 7 iPAddress, ...
+	Constructed bool // the encoding is constructed (otherName, directoryName, ...)
+	Content     []byte
+}
+
+// DNSName is a dNSName.
+func DNSName(s string) GeneralName { return GeneralName{Tag: 2, Content: []byte(s)} }
+
+// EmailName is an rfc822Name.
+func EmailName(s string) GeneralName { return GeneralName{Tag: 1, Content: []byte(s)} }
+
+// URIName is a uniformResourceIdentifier.
+func URIName(s string) GeneralName { return GeneralName{Tag: 6, Content: []byte(s)} }
+
+// IPName is an iPAddress of the bytes b: an address in a subject
+// alternative name, an address followed by a mask in a name constraint.
+func IPName(b []byte) GeneralName { return GeneralName{Tag: 7, Content: b} }
+
+// IPNet is the iPAddress name constraint of a CIDR prefix such as
+// "192.0.2.0/24".
+func IPNet(cidr string) GeneralName {
+	_, n, err := net.ParseCIDR(cidr)
+	if err != nil {
+		panic("testpki: bad CIDR " + cidr)
+	}
+	ip := n.IP
+	if v4 := ip.To4(); v4 != nil && len(n.Mask) == 4 {
+		ip = v4
+	}
+	return IPName(append(append([]byte(nil), ip...), n.Mask...))
+}
+
+// DirName is a directoryName.
+func DirName(n pkix.Name) GeneralName {
+	der, err := asn1.Marshal(n.ToRDNSequence())
+	if err != nil {
+		panic(err)
+	}
+	return GeneralName{Tag: 4, Constructed: true, Content: der}
+}
+
+func (g GeneralName) marshal(b *cryptobyte.Builder) {
+	tag := cbasn1.Tag(g.Tag).ContextSpecific()
+	if g.Constructed {
+		tag = tag.Constructed()
+	}
+	b.AddASN1(tag, func(b *cryptobyte.Builder) { b.AddBytes(g.Content) })
+}
+
+// SubjectAltNames replaces the subject alternative names with names, in a
+// hand-encoded extension (any name form, in the order given).
+func SubjectAltNames(critical bool, names ...GeneralName) Option {
+	return func(s *spec) {
+		var b cryptobyte.Builder
+		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+			for _, n := range names {
+				n.marshal(b)
+			}
+		})
+		s.tmpl.ExtraExtensions = append(s.tmpl.ExtraExtensions,
+			pkix.Extension{Id: asn1.ObjectIdentifier{2, 5, 29, 17}, Critical: critical, Value: b.BytesOrPanic()})
+	}
+}
+
+// NameConstraints adds a hand-encoded name constraints extension with the
+// given permitted and excluded subtrees (any name form, directoryName
+// included); it replaces the constraints of PermittedDNS and ExcludedDNS.
+func NameConstraints(critical bool, permitted, excluded []GeneralName) Option {
+	return func(s *spec) {
+		var b cryptobyte.Builder
+		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+			for i, list := range [][]GeneralName{permitted, excluded} {
+				if len(list) == 0 {
+					continue
+				}
+				b.AddASN1(cbasn1.Tag(i).ContextSpecific().Constructed(), func(b *cryptobyte.Builder) {
+					for _, n := range list {
+						b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { n.marshal(b) })
+					}
+				})
+			}
+		})
+		s.tmpl.ExtraExtensions = append(s.tmpl.ExtraExtensions,
+			pkix.Extension{Id: asn1.ObjectIdentifier{2, 5, 29, 30}, Critical: critical, Value: b.BytesOrPanic()})
+	}
+}
+
 // Root makes a self-signed CA certificate with the given common name.
 func (p *PKI) Root(cn string, opts ...Option) *Cert {
 	opts = append([]Option{CA(-1)}, opts...)
@@ -263,18 +395,34 @@ func (p *PKI) make(cn string, issuer *Cert, opts []Option) *Cert {
 	for _, f := range s.finish {
 		f(tmpl)
 	}
-	key := p.newKey(s.key)
+	key := s.own
+	if key == nil {
+		key = p.newKey(s.key)
+	}
 	parent, signer := tmpl, crypto.Signer(key)
 	if issuer != nil {
 		parent, signer = issuer.Cert, issuer.Key
 	}
-	if s.signer != nil {
-		// crypto/x509 refuses a signer that does not match the parent's
-		// key, so sign under a copy of the parent that carries the forged
-		// key: names and key identifiers stay those of the real issuer.
+	if s.signer != nil || s.akiMode != 0 {
+		// Sign under a copy of the parent. crypto/x509 refuses a signer
+		// that does not match the parent's key, so a forged signature
+		// needs the forged key in the copy (names and key identifiers stay
+		// those of the real issuer); the authority key identifier comes
+		// from the parent's subject key identifier.
 		fake := *parent
-		fake.PublicKey = s.signer.Public()
-		parent, signer = &fake, s.signer
+		if s.signer != nil {
+			fake.PublicKey = s.signer.Public()
+			signer = s.signer
+		}
+		switch s.akiMode {
+		case 1:
+			fake.SubjectKeyId = nil
+			tmpl.AuthorityKeyId = nil
+		case 2:
+			fake.SubjectKeyId = s.aki
+			tmpl.AuthorityKeyId = s.aki
+		}
+		parent = &fake
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, key.Public(), signer)
 	if err != nil {
