@@ -74,6 +74,7 @@ type inState struct {
 	warnings  int  // warning alerts in a row
 	compatCCS bool
 	limit     int
+	skip      int // bytes of rejected early data that may still be skipped
 }
 
 type outState struct {
@@ -125,6 +126,21 @@ func (c *Conn) Version() cipher.Version { return c.in.version }
 // turns it off once it has received the peer's Finished. It has no effect
 // before TLS 1.3.
 func (c *Conn) SetCompatCCS(on bool) { c.in.compatCCS = on }
+
+// SkipEarlyData makes the read side discard up to max bytes of records
+// that are TLS 1.3 early data the server did not accept (RFC 8446, Section
+// 4.2.10): records that fail to open under the current read protection,
+// or, with no read protection (after a HelloRetryRequest), records of type
+// application_data. Skipping ends at the first record that opens (or,
+// with no read protection, at the first handshake record); more than max
+// bytes of record bodies is a bad_record_mac. max is the max_early_data_size the
+// server offered.
+func (c *Conn) SkipEarlyData(max int) {
+	if max < 0 {
+		max = 0
+	}
+	c.in.skip = max
+}
 
 // SetReadLimit sets the largest payload accepted in one record (the
 // max_fragment_length of RFC 6066, or the record_size_limit of RFC 8449

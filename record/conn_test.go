@@ -753,3 +753,73 @@ func TestUnread(t *testing.T) {
 		t.Fatalf("Unread = %q", c.Unread())
 	}
 }
+
+// TestSkipEarlyData: a TLS 1.3 server that rejected 0-RTT skips the
+// client's early data, within max_early_data_size (RFC 8446, Section
+// 4.2.10), and only until the first record that opens.
+func TestSkipEarlyData(t *testing.T) {
+	early, hs := newProt(t, gcm13, 9), newProt(t, gcm13, 1)
+	fin := hsMsg(20, make([]byte, 32))
+	var w wire
+	w = w.rec(TypeChangeCipherSpec, 0x0303, []byte{1})
+	w = w.sealed(t, early, TypeApplicationData, make([]byte, 100)) // 117-byte body
+	w = w.sealed(t, early, TypeApplicationData, make([]byte, 50))  // 67-byte body
+	w = w.sealed(t, hs, TypeHandshake, fin)
+	w = w.sealed(t, early, TypeApplicationData, make([]byte, 1))
+	for _, budget := range []int{117 + 67, 117 + 67 - 1, 0} {
+		c := protectedReader(t, gcm13, 1, w, Config{})
+		c.SkipEarlyData(budget)
+		m, err := c.ReadHandshakeMessage()
+		if budget < 117+67 {
+			wantAlert(t, err, BadRecordMAC)
+			continue
+		}
+		if err != nil || !bytes.Equal(m, fin) {
+			t.Fatalf("budget %d: %x, %v", budget, m, err)
+		}
+		// Skipping has ended: the next bad record is refused.
+		_, err = c.ReadMessage()
+		wantAlert(t, err, BadRecordMAC)
+	}
+
+	// After a HelloRetryRequest there is no read protection: records of
+	// type application_data are skipped until the second ClientHello.
+	hello := hsMsg(1, []byte{3, 3})
+	w = wire(nil).rec(TypeApplicationData, 0x0303, make([]byte, 40)).rec(TypeApplicationData, 0x0303, nil).rec(TypeHandshake, 0x0303, hello)
+	w = w.rec(TypeApplicationData, 0x0303, make([]byte, 40))
+	c := readConn(w, Config{})
+	c.SetVersion(cipher.VersionTLS13)
+	c.SkipEarlyData(1000)
+	if m, err := c.ReadHandshakeMessage(); err != nil || !bytes.Equal(m, hello) {
+		t.Fatalf("second ClientHello: %x, %v", m, err)
+	}
+	_, err := c.ReadMessage()
+	wantAlert(t, err, UnexpectedMessage)
+
+	// Empty records cost nothing of the budget, so they are bounded as
+	// empty records.
+	w = nil
+	for i := 0; i <= DefaultMaxEmptyRecords; i++ {
+		w = w.rec(TypeApplicationData, 0x0303, nil)
+	}
+	c = readConn(w, Config{})
+	c.SetVersion(cipher.VersionTLS13)
+	c.SkipEarlyData(1000)
+	_, err = c.ReadMessage()
+	wantAlert(t, err, UnexpectedMessage)
+}
+
+// TestEarlyDataChangeCipherSpec: a TLS 1.3 client that sends early data
+// writes its compatibility change_cipher_spec in the clear even before
+// SetVersion, under the early data protection.
+func TestEarlyDataChangeCipherSpec(t *testing.T) {
+	var tr loopback
+	c := NewConn(&tr, Config{})
+	c.SetWriteProtection(newProt(t, gcm13, 1))
+	c.WriteRecord(TypeChangeCipherSpec, []byte{1})
+	c.Write([]byte("early"))
+	recs := parseRecords(t, tr.out.Bytes())
+	if !bytes.Equal(recs[0], []byte{20, 3, 3, 0, 1, 1}) || recs[1][0] != byte(TypeApplicationData) {
+		t.Fatalf("records %x", recs)
+	}
+}

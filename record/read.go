@@ -136,7 +136,10 @@ func (c *Conn) readMessage() (Message, error) {
 		if err != nil {
 			return Message{}, err
 		}
-		tls13 := c.in.version == cipher.VersionTLS13
+		if typ == 0 {
+			continue // skipped early data
+		}
+		tls13 := c.readTLS13()
 		switch typ {
 		case TypeHandshake:
 			if len(data) == 0 {
@@ -275,9 +278,19 @@ func (c *Conn) readRecord() (ContentType, []byte, error) {
 	c.in.started = true
 
 	typ, data := h.Type, rec[HeaderLen:]
+	if c.in.skip > 0 && p == nil {
+		switch h.Type {
+		case TypeApplicationData:
+			// Early data the server did not accept, after a
+			// HelloRetryRequest (RFC 8446, Section 4.2.10).
+			return c.skipRecord(h.Length)
+		case TypeHandshake:
+			c.in.skip = 0 // the second ClientHello
+		}
+	}
 	if p != nil {
 		clear := false
-		if c.in.version == cipher.VersionTLS13 || p.version == cipher.VersionTLS13 {
+		if c.readTLS13() {
 			switch h.Type {
 			case TypeApplicationData:
 			case TypeChangeCipherSpec:
@@ -292,10 +305,18 @@ func (c *Conn) readRecord() (ContentType, []byte, error) {
 			}
 		}
 		if !clear {
+			seq, last := p.seq, p.lastUsed
 			typ, data, err = p.open(rec)
+			if err != nil && c.in.skip > 0 && errors.Is(err, Alert{Description: BadRecordMAC}) {
+				// Early data under keys the server did not accept
+				// (RFC 8446, Section 4.2.10): it does not count.
+				p.seq, p.lastUsed = seq, last
+				return c.skipRecord(h.Length)
+			}
 			if err != nil {
 				return 0, nil, err
 			}
+			c.in.skip = 0
 			if p.version == cipher.VersionTLS13 && typ == TypeChangeCipherSpec {
 				return 0, nil, fatal(UnexpectedMessage, "protected change_cipher_spec")
 			}
@@ -305,6 +326,29 @@ func (c *Conn) readRecord() (ContentType, []byte, error) {
 		return 0, nil, fatal(RecordOverflow, "record payload above the negotiated limit")
 	}
 	return typ, data, nil
+}
+
+// readTLS13 reports whether records read are TLS 1.3 records.
+func (c *Conn) readTLS13() bool {
+	return c.in.version == cipher.VersionTLS13 || c.in.prot != nil && c.in.prot.version == cipher.VersionTLS13
+}
+
+// skipRecord discards a record of early data while the skipping budget
+// lasts (it returns content type 0); beyond it the record is a
+// bad_record_mac.
+func (c *Conn) skipRecord(n int) (ContentType, []byte, error) {
+	if n > c.in.skip {
+		c.in.skip = 0
+		return 0, nil, fatal(BadRecordMAC, "more early data than max_early_data_size")
+	}
+	c.in.skip -= n
+	if n == 0 {
+		// Costs nothing of the budget: bounded as an empty record.
+		if err := c.countEmpty(); err != nil {
+			return 0, nil, err
+		}
+	}
+	return 0, nil, nil
 }
 
 // fill makes sure n unread bytes are in the read buffer (n <= readBufSize).

@@ -2,6 +2,8 @@ package record
 
 import (
 	"errors"
+
+	"github.com/otpssl/ssl/cipher"
 )
 
 // Write sends application data: it splits p into records of at most the
@@ -9,7 +11,8 @@ import (
 // place in the Conn's buffer, and writes them to the transport, as few
 // writes as the buffer allows. Under SSL 3.0 and TLS 1.0 CBC suites it
 // applies Config.BeastMitigation to each call. It needs a write
-// protection: application data is never sent in the clear.
+// protection: application data is never sent in the clear. On error the
+// count is 0 and the write side is unusable (errors stick).
 func (c *Conn) Write(p []byte) (int, error) {
 	if err := c.writeApplicationData(p); err != nil {
 		return 0, err
@@ -143,8 +146,9 @@ func (c *Conn) sealHandshake(all bool) error {
 // if the record would not fit.
 func (c *Conn) appendRecord(typ ContentType, payload []byte) error {
 	p := c.out.prot
-	if c.out.tls13 && typ == TypeChangeCipherSpec {
-		p = nil
+	vers := c.out.version
+	if typ == TypeChangeCipherSpec && (c.out.tls13 || p != nil && p.version == cipher.VersionTLS13) {
+		p, vers = nil, uint16(cipher.VersionTLS12)
 	}
 	size := p.sealedLen(len(payload))
 	if c.out.buf == nil {
@@ -160,7 +164,7 @@ func (c *Conn) appendRecord(typ ContentType, payload []byte) error {
 	rec := c.out.buf[start : start+HeaderLen+pre+len(payload)]
 	copy(rec[HeaderLen+pre:], payload)
 	if p == nil {
-		Header{Type: typ, Version: c.out.version, Length: len(payload)}.Append(rec[:0])
+		Header{Type: typ, Version: vers, Length: len(payload)}.Append(rec[:0])
 	} else {
 		var err error
 		if rec, err = p.seal(rec, typ); err != nil {
