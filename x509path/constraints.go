@@ -23,10 +23,12 @@ import (
 //   - directoryName: the constraint's RDNs must begin the name. Applied to
 //     the subject (when not empty) and to directoryName alternative names.
 //   - The subject's emailAddress attributes count as rfc822Name when the
-//     certificate has no subject alternative name extension, and the
-//     subject's common names count as dNSName when they look like host
-//     names and the certificate has no subject alternative name extension
-//     (as many validators do; Erlang does not).
+//     certificate has no subject alternative name extension (RFC 5280).
+//   - The peer's subject common names count as dNSName when the peer has
+//     no subject alternative name extension and they look like host names
+//     of two labels or more, since a host name check would accept them
+//     (as BoringSSL does; Erlang does not). CA certificates' common names
+//     are left alone.
 //   - otherName, x400Address, ediPartyName and registeredID are not
 //     processed: a certificate with a name of such a form fails whenever a
 //     constraint of that form applies to it.
@@ -113,8 +115,9 @@ type ncName struct {
 }
 
 // constraintNames lists the names of ci that name constraints apply to;
-// ok is false when the subject alternative names do not parse.
-func constraintNames(ci *certInfo) ([]ncName, bool) {
+// ok is false when the subject alternative names do not parse. peer is
+// true for the peer certificate.
+func constraintNames(ci *certInfo, peer bool) ([]ncName, bool) {
 	var out []ncName
 	if !ci.subject.empty() {
 		out = append(out, ncName{tag: gnDirectoryName, dn: ci.subject})
@@ -127,7 +130,7 @@ func constraintNames(ci *certInfo) ([]ncName, bool) {
 			out = append(out, ncName{tag: gnRFC822Name, data: e})
 		}
 		for _, cn := range nameStrings(ci.c.RawSubject, oidCommonName) {
-			if looksLikeHostname(cn) {
+			if peer && looksLikeHostname(cn) {
 				out = append(out, ncName{tag: gnDNSName, data: cn})
 			}
 		}
@@ -154,18 +157,19 @@ func looksLikeHostname(s string) bool {
 		return false
 	}
 	s = strings.TrimPrefix(s, "*.")
-	return validDNSConstraint(s) && !strings.HasPrefix(s, ".")
+	return validDNSConstraint(s) && !strings.HasPrefix(s, ".") && strings.Contains(s, ".")
 }
 
-// permits reports whether every name of ci satisfies the constraints.
-func (s *ncState) permits(ci *certInfo) bool {
+// permits reports whether every name of ci satisfies the constraints; peer
+// is true for the peer certificate.
+func (s *ncState) permits(ci *certInfo, peer bool) bool {
 	if !s.active() {
 		return true
 	}
 	if s.malformed {
 		return false
 	}
-	names, ok := constraintNames(ci)
+	names, ok := constraintNames(ci, peer)
 	if !ok {
 		return false
 	}

@@ -441,7 +441,7 @@ func (a *attempt) checkCert(ci, issuer *certInfo, r role) bool {
 		if !ci.issuer.equal(issuer.subject) && !a.bad(ci, InvalidIssuer) {
 			return false
 		}
-		if (!ci.selfIssued || r.peer()) && !a.nc.permits(ci) && !a.bad(ci, NameNotPermitted) {
+		if (!ci.selfIssued || r.peer()) && !a.nc.permits(ci, r.peer()) && !a.bad(ci, NameNotPermitted) {
 			return false
 		}
 		switch err := v.signatureError(ci, issuer); err {

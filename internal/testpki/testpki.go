@@ -372,6 +372,10 @@ func (p *PKI) SelfSigned(cn string, opts ...Option) *Cert {
 // Issue makes a certificate with the given common name signed by c. It is
 // an end entity unless CA is among the options.
 func (c *Cert) Issue(cn string, opts ...Option) *Cert {
+	c.pki.tb.Helper()
+	if c.Cert == nil {
+		c.pki.tb.Fatalf("testpki: cannot issue %q: the issuer does not parse", cn)
+	}
 	return c.pki.make(cn, c, opts)
 }
 
