@@ -221,7 +221,7 @@ const (
 // Undetermined. Check never panics on what the cache returns and reads at
 // most 256 CRLs.
 func Check(req Request) Result {
-	c := &checker{req: req, cert: req.Cert, now: req.Time, parsed: map[[32]byte]*CRL{}, seen: map[string]bool{}}
+	c := &checker{req: req, cert: req.Cert, now: req.Time, parsed: map[[32]byte]*CRL{}, seen: map[string]bool{}, keys: map[string]string{}}
 	if c.now.IsZero() {
 		c.now = time.Now()
 	}
@@ -266,6 +266,7 @@ type checker struct {
 	problems []Problem
 	seen     map[string]bool
 	parsed   map[[32]byte]*CRL
+	keys     map[string]string
 	budget   int
 }
 
@@ -452,7 +453,7 @@ func (c *checker) evaluate(dp DistributionPoint, crl *CRL, st *revocationState) 
 	scopeDP := dp
 	crlIssuerMatch := false
 	if len(dp.CRLIssuer) > 0 {
-		if idp != nil && idp.IndirectCRL && nameInList(crl.RawIssuer, dp.CRLIssuer) {
+		if idp != nil && idp.IndirectCRL && c.inList(crl.RawIssuer, dp.CRLIssuer) {
 			crlIssuerMatch = true
 		} else {
 			// As public_key does: take the CRL as one from the
@@ -461,7 +462,7 @@ func (c *checker) evaluate(dp DistributionPoint, crl *CRL, st *revocationState) 
 			scopeDP = DistributionPoint{DirNames: [][]byte{c.cert.RawIssuer}, Reasons: dp.Reasons}
 		}
 	}
-	if !crlIssuerMatch && !namesEqual(crl.RawIssuer, c.cert.RawIssuer) {
+	if !crlIssuerMatch && !c.same(crl.RawIssuer, c.cert.RawIssuer) {
 		c.problem(der, termInvalidIssuer, nil)
 		return Result{}, false
 	}
@@ -517,7 +518,7 @@ func (c *checker) findEntry(crl *CRL, idp *IssuingDistributionPoint) *Entry {
 		if e.SerialNumber.Cmp(c.cert.SerialNumber) != 0 {
 			continue
 		}
-		if indirect && !nameInList(c.cert.RawIssuer, e.CertificateIssuer) {
+		if indirect && !c.inList(c.cert.RawIssuer, e.CertificateIssuer) {
 			continue
 		}
 		return e
@@ -532,16 +533,16 @@ func (c *checker) inScope(dp DistributionPoint, idp *IssuingDistributionPoint, c
 		return false
 	}
 	if idp.hasName() {
-		idpNames := dpNames(idp.URIs, idp.DirNames, idp.OtherNames, idp.RelativeName, crl.RawIssuer)
-		var dpN []gname
+		idpNames := nameKeys(idp.URIs, idp.DirNames, idp.OtherNames, idp.RelativeName, crl.RawIssuer, c.key)
+		var dpN []string
 		if dp.hasName() {
 			base := c.cert.RawIssuer
 			if len(dp.CRLIssuer) > 0 {
 				base = dp.CRLIssuer[0]
 			}
-			dpN = dpNames(dp.URIs, dp.DirNames, dp.OtherNames, dp.RelativeName, base)
+			dpN = nameKeys(dp.URIs, dp.DirNames, dp.OtherNames, dp.RelativeName, base, c.key)
 		} else {
-			dpN = dpNames(nil, dp.CRLIssuer, nil, nil, nil)
+			dpN = nameKeys(nil, dp.CRLIssuer, nil, nil, nil, c.key)
 		}
 		if !anyNameMatches(idpNames, dpN) {
 			return false
@@ -557,42 +558,38 @@ func (c *checker) inScope(dp DistributionPoint, idp *IssuingDistributionPoint, c
 	return !idp.OnlyContainsAttributeCerts
 }
 
-// gname is a general name reduced to what matching needs.
-type gname struct {
-	kind  int // 0 URI, 1 directory name, 2 other (raw element)
-	value []byte
-}
-
-// dpNames lists the names of a distribution point name; a relative name
-// is appended to base to make a directory name.
-func dpNames(uris []string, dirNames, others [][]byte, relative, base []byte) []gname {
-	var out []gname
+// nameKeys returns a key for each name of a distribution point name (see
+// nameKey; URIs compare exactly, other forms byte for byte); a relative
+// name is appended to base to make a directory name. key computes the
+// key of a directory name.
+func nameKeys(uris []string, dirNames, others [][]byte, relative, base []byte, key func([]byte) string) []string {
+	var out []string
 	for _, u := range uris {
-		out = append(out, gname{0, []byte(u)})
+		out = append(out, "uri:"+u)
 	}
 	for _, d := range dirNames {
-		out = append(out, gname{1, d})
+		out = append(out, "dir:"+key(d))
 	}
 	for _, o := range others {
-		out = append(out, gname{2, o})
+		out = append(out, "other:"+string(o))
 	}
 	if relative != nil && base != nil {
 		if full, ok := appendRDN(base, relative); ok {
-			out = append(out, gname{1, full})
+			out = append(out, "dir:"+key(full))
 		}
 	}
 	return out
 }
 
-func anyNameMatches(a, b []gname) bool {
-	for _, x := range a {
-		for _, y := range b {
-			if x.kind != y.kind {
-				continue
-			}
-			if x.kind == 1 && namesEqual(x.value, y.value) || x.kind != 1 && bytes.Equal(x.value, y.value) {
-				return true
-			}
+// anyNameMatches reports whether the two lists of name keys share one.
+func anyNameMatches(a, b []string) bool {
+	set := make(map[string]bool, len(a))
+	for _, k := range a {
+		set[k] = true
+	}
+	for _, k := range b {
+		if set[k] {
+			return true
 		}
 	}
 	return false
@@ -610,9 +607,25 @@ func appendRDN(base, rdn []byte) ([]byte, bool) {
 	return appendTLV(nil, byte(cbasn1.SEQUENCE), body), true
 }
 
-func nameInList(name []byte, list [][]byte) bool {
+// same reports whether two DER names are the same name (namesEqual),
+// canonicalizing each name once per check.
+func (c *checker) same(a, b []byte) bool {
+	return bytes.Equal(a, b) || c.key(a) == c.key(b)
+}
+
+// key is nameKey, remembered for the duration of the check.
+func (c *checker) key(raw []byte) string {
+	if k, ok := c.keys[string(raw)]; ok {
+		return k
+	}
+	k := nameKey(raw)
+	c.keys[string(raw)] = k
+	return k
+}
+
+func (c *checker) inList(name []byte, list [][]byte) bool {
 	for _, n := range list {
-		if namesEqual(name, n) {
+		if c.same(name, n) {
 			return true
 		}
 	}
@@ -638,7 +651,7 @@ type signer struct {
 func (c *checker) signers(issuer []byte) []signer {
 	var out []signer
 	add := func(cert *x509.Certificate, kind signerKind) {
-		if cert == nil || !namesEqual(cert.RawSubject, issuer) {
+		if cert == nil || !c.same(cert.RawSubject, issuer) {
 			return
 		}
 		for _, s := range out {
@@ -711,7 +724,7 @@ func (c *checker) chains(cert *x509.Certificate, depth int, visited map[*x509.Ce
 	visited[cert] = true
 	try := func(parent *x509.Certificate) bool {
 		return parent != nil && !bytes.Equal(parent.Raw, cert.Raw) &&
-			namesEqual(parent.RawSubject, cert.RawIssuer) &&
+			c.same(parent.RawSubject, cert.RawIssuer) &&
 			cert.CheckSignatureFrom(parent) == nil
 	}
 	if try(c.req.Issuer) {

@@ -139,6 +139,6 @@ func matchesDistributionPoint(crl *CRL, dp DistributionPoint, certIssuer []byte)
 		base = dp.CRLIssuer[0]
 	}
 	return anyNameMatches(
-		dpNames(idp.URIs, idp.DirNames, idp.OtherNames, idp.RelativeName, crl.RawIssuer),
-		dpNames(dp.URIs, dp.DirNames, dp.OtherNames, dp.RelativeName, base))
+		nameKeys(idp.URIs, idp.DirNames, idp.OtherNames, idp.RelativeName, crl.RawIssuer, nameKey),
+		nameKeys(dp.URIs, dp.DirNames, dp.OtherNames, dp.RelativeName, base, nameKey))
 }
