@@ -24,9 +24,10 @@
 // protocol says: in TLS 1.2 after reading or writing change_cipher_spec
 // (ReadChangeCipherSpec, WriteRecord(TypeChangeCipherSpec, []byte{1})); in
 // TLS 1.3 after ServerHello, after Finished and after KeyUpdate, with a
-// SetCompatCCS(false) once the peer's Finished is in. A server reads the
-// first message with ReadClientHello (which also accepts an SSL 2.0
-// CLIENT-HELLO when configured). After the handshake the application
+// SetCompatCCS(false) once the peer's Finished is in (a server that
+// rejects 0-RTT calls SkipEarlyData). A server reads the first message
+// with ReadClientHello (which also accepts an SSL 2.0 CLIENT-HELLO when
+// configured). After the handshake the application
 // reads with ReadMessage and writes with Write. Errors come back as
 // Alert values; the one place that sends fatal alerts calls SendAlert and
 // closes the transport.

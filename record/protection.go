@@ -269,6 +269,9 @@ func (p *Protection) nextSeq() (uint64, error) {
 // carries the protection's version (0x0303 in TLS 1.3). When dst has room
 // for the record, Seal does not allocate.
 func (p *Protection) Seal(dst []byte, typ ContentType, payload []byte) ([]byte, error) {
+	if p == nil {
+		return dst, errors.New("record: Seal on a nil protection")
+	}
 	if len(payload) > MaxPlaintext {
 		return dst, errors.New("record: payload longer than 2^14 bytes")
 	}
@@ -323,6 +326,9 @@ func (p *Protection) seal(rec []byte, typ ContentType) ([]byte, error) {
 // checks the body length against the version's limit but not the header's
 // version, which is the Conn's business.
 func (p *Protection) Open(rec []byte) (ContentType, []byte, error) {
+	if p == nil {
+		return 0, nil, errors.New("record: Open on a nil protection")
+	}
 	if len(rec) < HeaderLen {
 		return 0, nil, fatal(DecodeError, "short record")
 	}
