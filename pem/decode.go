@@ -3,6 +3,7 @@ package pem
 import (
 	"bytes"
 	"encoding/base64"
+	"strings"
 
 	"golang.org/x/crypto/cryptobyte"
 	"golang.org/x/crypto/cryptobyte/asn1"
@@ -43,11 +44,8 @@ func (e *Entry) Encrypted() bool {
 // isProcTypeEncrypted reports whether a Proc-Type header value says
 // "4,ENCRYPTED" (spaces around the comma allowed).
 func isProcTypeEncrypted(v string) bool {
-	i := bytes.IndexByte([]byte(v), ',')
-	if i < 0 {
-		return false
-	}
-	return trimSpace(v[:i]) == "4" && trimSpace(v[i+1:]) == "ENCRYPTED"
+	version, what, ok := strings.Cut(v, ",")
+	return ok && trimSpace(version) == "4" && trimSpace(what) == "ENCRYPTED"
 }
 
 func trimSpace(s string) string {

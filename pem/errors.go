@@ -24,6 +24,7 @@ type SyntaxError struct {
 	Reason string // what is wrong
 }
 
+// Error returns "pem: line N: reason".
 func (e *SyntaxError) Error() string { return fmt.Sprintf("pem: line %d: %s", e.Line, e.Reason) }
 
 // UnsupportedError reports an algorithm this package does not implement:
@@ -37,6 +38,8 @@ type UnsupportedError struct {
 	Name string
 }
 
+// Error names what is unsupported, by object identifier and name when
+// known.
 func (e *UnsupportedError) Error() string {
 	switch {
 	case e.OID != "" && e.Name != "":
