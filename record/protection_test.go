@@ -2,6 +2,7 @@ package record
 
 import (
 	"bytes"
+	"crypto/hmac"
 	"errors"
 	"fmt"
 	"math"
@@ -594,5 +595,64 @@ func TestNewProtectionRefuses(t *testing.T) {
 	}
 	if _, err := NewProtection(cipher.VersionTLS13, nil, Keys{}); err == nil {
 		t.Error("nil suite accepted")
+	}
+}
+
+// TestMACDefinitions computes the record MACs from their definitions,
+// written out here independently of recordMAC: the SSL 3.0 MAC of RFC
+// 6101, Section 5.2.3.1, hash(secret || pad_2 || hash(secret || pad_1 ||
+// seq_num || type || length || content)) with pad_1 = 0x36 and pad_2 =
+// 0x5c repeated 48 times for MD5 and 40 times for SHA-1; and the TLS MAC
+// of RFC 5246, Section 6.2.3.1, HMAC(secret, seq_num || type || version
+// || length || content).
+func TestMACDefinitions(t *testing.T) {
+	content := []byte("some record content")
+	seq := uint64(0x0102030405060708)
+	be := func(v uint64, n int) []byte {
+		b := make([]byte, n)
+		for i := n - 1; i >= 0; i-- {
+			b[i] = byte(v)
+			v >>= 8
+		}
+		return b
+	}
+	for _, m := range []cipher.MAC{cipher.MACMD5, cipher.MACSHA1} {
+		secret := bytes.Repeat([]byte{0xab}, m.Size())
+		padLen := map[cipher.MAC]int{cipher.MACMD5: 48, cipher.MACSHA1: 40}[m]
+		inner := m.Hash()()
+		inner.Write(secret)
+		inner.Write(bytes.Repeat([]byte{0x36}, padLen))
+		inner.Write(be(seq, 8))
+		inner.Write([]byte{23})
+		inner.Write(be(uint64(len(content)), 2))
+		inner.Write(content)
+		outer := m.Hash()()
+		outer.Write(secret)
+		outer.Write(bytes.Repeat([]byte{0x5c}, padLen))
+		outer.Write(inner.Sum(nil))
+		want := outer.Sum(nil)
+		r, err := newRecordMAC(cipher.VersionSSL30, m, secret)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := r.sum(nil, seq, TypeApplicationData, 0x0300, content); !bytes.Equal(got, want) {
+			t.Errorf("SSL 3.0 %s MAC %x, want %x", m, got, want)
+		}
+	}
+	for _, m := range []cipher.MAC{cipher.MACMD5, cipher.MACSHA1, cipher.MACSHA256, cipher.MACSHA384} {
+		secret := bytes.Repeat([]byte{0xcd}, m.Size())
+		h := hmac.New(m.Hash(), secret)
+		h.Write(be(seq, 8))
+		h.Write([]byte{22, 3, 2})
+		h.Write(be(uint64(len(content)), 2))
+		h.Write(content)
+		want := h.Sum(nil)
+		r, err := newRecordMAC(cipher.VersionTLS11, m, secret)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := r.sum(nil, seq, TypeHandshake, 0x0302, content); !bytes.Equal(got, want) {
+			t.Errorf("TLS %s MAC %x, want %x", m, got, want)
+		}
 	}
 }
