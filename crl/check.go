@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"sort"
 	"strings"
 	"time"
@@ -208,12 +209,16 @@ const (
 // indirect CRL, its issuer) decides: Revoked with the entry's reason
 // (unspecified when absent; certificateHold is a revocation), except
 // removeFromCRL, which means not revoked. When the used CRLs together
-// cover all reasons without listing it, the status is Good. Otherwise it
-// is Undetermined with Detail {bad_crls,[Reason,...]} listing why each
-// CRL was set aside (public_key lists the decoded CRLs as well), or
-// {bad_crls,no_relevant_crls} when no CRL was set aside (none found, or
-// the valid ones do not cover every reason). The reasons of both steps
-// are listed; Problems has the CRLs themselves.
+// cover all reasons without listing it, the status is Good.
+//
+// Otherwise it is Undetermined, and Detail is the term Erlang's ssl
+// gives, which reflects step 2 only (ssl discards what step 1 found):
+// {bad_crls,[Reason,...]} with the reason each CRL of step 2 was set
+// aside for (public_key pairs each with the decoded CRL; stale CRLs are
+// not listed, as public_key skips them silently), {bad_crls,[]} when step
+// 2 examined CRLs without fault that did not cover every reason, and
+// {bad_crls,no_relevant_crls} when it examined none. Problems lists what
+// both steps found, with the CRLs.
 //
 // Check does not check the revocation status of the certificates that
 // sign CRLs, and does not require the CRL signer's path to end at the
@@ -221,7 +226,7 @@ const (
 // Undetermined. Check never panics on what the cache returns and reads at
 // most 256 CRLs.
 func Check(req Request) Result {
-	c := &checker{req: req, cert: req.Cert, now: req.Time, parsed: map[[32]byte]*CRL{}, seen: map[string]bool{}, keys: map[string]string{}}
+	c := &checker{req: req, cert: req.Cert, now: req.Time, parsed: map[[32]byte]parsedCRL{}, seen: map[string]bool{}, keys: map[string]string{}}
 	if c.now.IsZero() {
 		c.now = time.Now()
 	}
@@ -248,6 +253,8 @@ func Check(req Request) Result {
 			}
 		}
 	}
+	c.phase++
+	c.phaseStart, c.phaseSawCRL = len(c.problems), false
 	ders, err := req.Cache.Select(c.cert.RawIssuer)
 	if err != nil && !errors.Is(err, ErrNotAvailable) {
 		c.problems = append(c.problems, Problem{Reason: "cache_error", Err: err})
@@ -265,9 +272,21 @@ type checker struct {
 	now      time.Time
 	problems []Problem
 	seen     map[string]bool
-	parsed   map[[32]byte]*CRL
+	parsed   map[[32]byte]parsedCRL
 	keys     map[string]string
 	budget   int
+	// phase counts the steps (distribution points, then issuer);
+	// phaseStart is where the problems of the current step begin, and
+	// phaseSawCRL tells whether the step examined a CRL that was not
+	// skipped as stale.
+	phase       int
+	phaseStart  int
+	phaseSawCRL bool
+}
+
+type parsedCRL struct {
+	crl *CRL
+	err error
 }
 
 // revocationState is RFC 5280's reasons_mask; cert_status lives in the
@@ -278,7 +297,7 @@ type revocationState struct {
 
 func (c *checker) problem(der []byte, term string, err error) {
 	sum := sha256.Sum256(der)
-	key := term + string(sum[:])
+	key := fmt.Sprintf("%d %s %x", c.phase, term, sum)
 	if c.seen[key] {
 		return
 	}
@@ -286,15 +305,21 @@ func (c *checker) problem(der []byte, term string, err error) {
 	c.problems = append(c.problems, Problem{CRL: der, Reason: term, Err: err})
 }
 
+// undetermined builds the Undetermined result. Its Detail is the term
+// Erlang's ssl reports, which comes from its last step (the issuer's
+// CRLs): the reasons the CRLs of that step were set aside, except CRLs
+// skipped as stale, which public_key does not report; an empty list when
+// it examined CRLs without finding fault; no_relevant_crls when it
+// examined none.
 func (c *checker) undetermined() Result {
 	var terms []string
-	for _, p := range c.problems {
-		if p.CRL != nil {
+	for _, p := range c.problems[c.phaseStart:] {
+		if p.CRL != nil && p.Reason != termNoFreshCRL {
 			terms = append(terms, p.Reason)
 		}
 	}
 	detail := detailNoRelevantCRLs
-	if len(terms) > 0 {
+	if len(terms) > 0 || c.phaseSawCRL {
 		detail = "{bad_crls,[" + strings.Join(terms, ",") + "]}"
 	}
 	return Result{Status: Undetermined, Detail: detail, Problems: c.problems}
@@ -304,21 +329,20 @@ func (c *checker) undetermined() Result {
 // (it does not parse, or it is a delta CRL).
 func (c *checker) parse(der []byte) *CRL {
 	sum := sha256.Sum256(der)
-	crl, ok := c.parsed[sum]
+	p, ok := c.parsed[sum]
 	if !ok {
-		var err error
-		crl, err = ParseCRL(der)
-		if err != nil {
-			c.problem(der, termDecodeError, err)
-			crl = nil
-		}
-		c.parsed[sum] = crl
+		p.crl, p.err = ParseCRL(der)
+		c.parsed[sum] = p
 	}
-	if crl != nil && crl.DeltaCRLIndicator != nil {
+	if p.err != nil {
+		c.problem(der, termDecodeError, p.err)
+		return nil
+	}
+	if p.crl.DeltaCRLIndicator != nil {
 		c.problem(der, termDelta, nil)
 		return nil
 	}
-	return crl
+	return p.crl
 }
 
 // spend takes one CRL from the budget of the check.
@@ -363,10 +387,12 @@ func (c *checker) distributionPoint(dp DistributionPoint, ders [][]byte, st *rev
 		}
 		switch c.freshness(crl) {
 		case notYetValid:
+			c.phaseSawCRL = true
 			c.problem(der, termNotYetValid, nil)
 		case stale:
 			stales = append(stales, der)
 		default:
+			c.phaseSawCRL = true
 			currents = append(currents, crl)
 		}
 	}
@@ -394,10 +420,12 @@ func (c *checker) distributionPoint(dp DistributionPoint, ders [][]byte, st *rev
 		}
 		switch c.freshness(crl) {
 		case notYetValid:
+			c.phaseSawCRL = true
 			c.problem(der, termNotYetValid, nil)
 		case stale:
 			c.problem(der, termNoFreshCRL, nil)
 		default:
+			c.phaseSawCRL = true
 			currents = append(currents, crl)
 		}
 	}

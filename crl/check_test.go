@@ -47,24 +47,27 @@ func TestCheckBasics(t *testing.T) {
 		{"revoked without reason code", onURI(withoutReason), Revoked, Unspecified, ""},
 		{"no CRL", onURI(), Undetermined, 0, "{bad_crls,no_relevant_crls}"},
 		{"nothing in cache", &fakeCache{}, Undetermined, 0, "{bad_crls,no_relevant_crls}"},
-		{"CRL of another CA", onURI(otherCA), Undetermined, 0, "{bad_crls,[{bad_crl,invalid_issuer}]}"},
-		{"expired CRL", onURI(expired), Undetermined, 0, "{bad_crls,[{bad_crl,no_fresh_crl}]}"},
-		{"CRL not yet valid", onURI(future), Undetermined, 0, "{bad_crls,[{bad_crl,not_yet_valid}]}"},
-		{"bad signature", onURI(badSig), Undetermined, 0, "{bad_crls,[{bad_crl,invalid_signature}]}"},
-		{"IDP names another distribution point", onURI(outOfScope), Undetermined, 0, "{bad_crls,[{bad_crl,scope_error}]}"},
+		{"CRL of another CA", both(otherCA), Undetermined, 0, "{bad_crls,[{bad_crl,invalid_issuer}]}"},
+		{"expired CRL", both(expired), Undetermined, 0, "{bad_crls,no_relevant_crls}"},
+		{"CRL not yet valid", both(future), Undetermined, 0, "{bad_crls,[{bad_crl,not_yet_valid}]}"},
+		{"bad signature", both(badSig), Undetermined, 0, "{bad_crls,[{bad_crl,invalid_signature}]}"},
+		{"IDP names another distribution point", both(outOfScope), Undetermined, 0, "{bad_crls,[{bad_crl,scope_error}]}"},
 		{"IDP in scope", onURI(inScope), Revoked, Superseded, ""},
-		{"IDP only CA certificates", onURI(onlyCA), Undetermined, 0, "{bad_crls,[{bad_crl,scope_error}]}"},
-		{"IDP only attribute certificates", onURI(onlyAttr), Undetermined, 0, "{bad_crls,[{bad_crl,scope_error}]}"},
-		{"delta CRL alone", onURI(delta), Undetermined, 0, "{bad_crls,[{bad_crl,delta_crl_not_supported}]}"},
+		{"IDP only CA certificates", both(onlyCA), Undetermined, 0, "{bad_crls,[{bad_crl,scope_error}]}"},
+		{"IDP only attribute certificates", both(onlyAttr), Undetermined, 0, "{bad_crls,[{bad_crl,scope_error}]}"},
+		{"delta CRL alone", both(delta), Undetermined, 0, "{bad_crls,[{bad_crl,delta_crl_not_supported}]}"},
 		{"delta CRL beside a complete one", onURI(delta, revoked), Revoked, KeyCompromise, ""},
-		{"unknown critical CRL extension", onURI(unknownCrit), Undetermined, 0, "{bad_crls,[{bad_crl,unknown_critical_extension}]}"},
+		{"unknown critical CRL extension", both(unknownCrit), Undetermined, 0, "{bad_crls,[{bad_crl,unknown_critical_extension}]}"},
 		{"unknown non-critical CRL extension", onURI(unknownNonCrit), Good, 0, ""},
-		{"unknown critical entry extension", onURI(entryCrit), Undetermined, 0, "{bad_crls,[{bad_crl,unknown_critical_extension}]}"},
-		{"not a CRL", onURI([]byte{0x30, 0x03, 0x02, 0x01, 0x01}), Undetermined, 0, "{bad_crls,[{bad_crl,decode_error}]}"},
+		{"unknown critical entry extension", both(entryCrit), Undetermined, 0, "{bad_crls,[{bad_crl,unknown_critical_extension}]}"},
+		{"not a CRL", both([]byte{0x30, 0x03, 0x02, 0x01, 0x01}), Undetermined, 0, "{bad_crls,[{bad_crl,decode_error}]}"},
 		{"bad and good", onURI(badSig, otherCA, good), Good, 0, ""},
-		{"several problems", onURI(badSig, otherCA), Undetermined, 0,
+		{"several problems", both(badSig, otherCA), Undetermined, 0,
 			"{bad_crls,[{bad_crl,invalid_signature},{bad_crl,invalid_issuer}]}"},
 		{"issuer's CRL by Select", &fakeCache{selected: [][]byte{revoked}}, Revoked, KeyCompromise, ""},
+		{"only the distribution point step finds fault", onURI(badSig), Undetermined, 0, "{bad_crls,no_relevant_crls}"},
+		{"valid CRL covering some reasons", both(w.ca.RawCRL(nil, testpki.IDP(testpki.IDPSpec{OnlySomeReasons: []int{1}}))),
+			Undetermined, 0, "{bad_crls,[]}"},
 		{"Select gives an out of scope CRL", &fakeCache{selected: [][]byte{inScope}}, Undetermined, 0,
 			"{bad_crls,[{bad_crl,scope_error}]}"},
 	}
@@ -117,10 +120,10 @@ func TestCheckRequestTime(t *testing.T) {
 	}{
 		{now, Revoked, ""},
 		{now.Add(-3 * time.Hour), Undetermined, "{bad_crls,[{bad_crl,not_yet_valid}]}"},
-		{now.Add(time.Hour), Undetermined, "{bad_crls,[{bad_crl,no_fresh_crl}]}"}, // nextUpdate itself is stale
+		{now.Add(time.Hour), Undetermined, "{bad_crls,no_relevant_crls}"}, // nextUpdate itself is stale
 		{now.Add(time.Hour - time.Second), Revoked, ""},
 	} {
-		req := w.req(onURI(crl))
+		req := w.req(both(crl))
 		req.Time = tc.at
 		wantResult(t, Check(req), tc.status, KeyCompromise, tc.detail)
 	}
@@ -148,7 +151,9 @@ func TestCheckFreshCRL(t *testing.T) {
 	})
 	t.Run("none fresher", func(t *testing.T) {
 		c := onURI(stale)
-		wantResult(t, Check(w.req(c)), Undetermined, 0, "{bad_crls,[{bad_crl,no_fresh_crl}]}")
+		got := Check(w.req(c))
+		wantResult(t, got, Undetermined, 0, "{bad_crls,no_relevant_crls}")
+		wantProblems(t, got, "{bad_crl,no_fresh_crl}")
 		if c.freshCalls != 1 {
 			t.Errorf("FreshCRL called %d times", c.freshCalls)
 		}
@@ -156,12 +161,19 @@ func TestCheckFreshCRL(t *testing.T) {
 	t.Run("replacement also stale", func(t *testing.T) {
 		c := onURI(stale)
 		c.fresh = func(DistributionPoint, [][]byte) [][]byte { return [][]byte{stillStale} }
-		wantResult(t, Check(w.req(c)), Undetermined, 0, "{bad_crls,[{bad_crl,no_fresh_crl}]}")
+		got := Check(w.req(c))
+		wantResult(t, got, Undetermined, 0, "{bad_crls,no_relevant_crls}")
+		wantProblems(t, got, "{bad_crl,no_fresh_crl}")
+		if string(got.Problems[0].CRL) != string(stillStale) {
+			t.Error("the problem is not the replacement's")
+		}
 	})
 	t.Run("replacement empty", func(t *testing.T) {
 		c := onURI(stale)
 		c.fresh = func(DistributionPoint, [][]byte) [][]byte { return nil }
-		wantResult(t, Check(w.req(c)), Undetermined, 0, "{bad_crls,[{bad_crl,no_fresh_crl}]}")
+		got := Check(w.req(c))
+		wantResult(t, got, Undetermined, 0, "{bad_crls,no_relevant_crls}")
+		wantProblems(t, got, "{bad_crl,no_fresh_crl}")
 	})
 	t.Run("current CRL needs no refresh", func(t *testing.T) {
 		c := onURI(fresh)
@@ -348,13 +360,19 @@ func TestCheckIndirectCRL(t *testing.T) {
 	signer := []*x509.Certificate{iw.signer.Cert}
 	wantResult(t, Check(req(revoked, roots, signer)), Revoked, KeyCompromise, "")
 	wantResult(t, Check(req(revoked, signer, nil)), Revoked, KeyCompromise, "")
-	wantResult(t, Check(req(revoked, roots, nil)), Undetermined, 0, "{bad_crls,[{bad_crl,no_issuer_cert_chain}]}")
-	wantResult(t, Check(req(revoked, nil, signer)), Undetermined, 0, "{bad_crls,[{bad_crl,no_issuer_cert_chain}]}")
+	noChain := Check(req(revoked, roots, nil))
+	wantResult(t, noChain, Undetermined, 0, "{bad_crls,no_relevant_crls}")
+	wantProblems(t, noChain, "{bad_crl,no_issuer_cert_chain}")
+	noChain = Check(req(revoked, nil, signer))
+	wantResult(t, noChain, Undetermined, 0, "{bad_crls,no_relevant_crls}")
+	wantProblems(t, noChain, "{bad_crl,no_issuer_cert_chain}")
 	wantResult(t, Check(req(otherIssuer, roots, signer)), Good, 0, "")
 	wantResult(t, Check(req(plainEntry, roots, signer)), Good, 0, "")
 	wantResult(t, Check(req(inherited, roots, signer)), Revoked, AACompromise, "")
 	// Without indirectCRL the CRL must come from the certificate's issuer.
-	wantResult(t, Check(req(notIndirect, roots, signer)), Undetermined, 0, "{bad_crls,[{bad_crl,invalid_issuer}]}")
+	wrongIssuer := Check(req(notIndirect, roots, signer))
+	wantResult(t, wrongIssuer, Undetermined, 0, "{bad_crls,no_relevant_crls}")
+	wantProblems(t, wrongIssuer, "{bad_crl,invalid_issuer}")
 
 	// A signer certificate that does not chain: made by another root.
 	pki2 := testpki.New(t)
@@ -362,8 +380,9 @@ func TestCheckIndirectCRL(t *testing.T) {
 	fakeSigner := root2.Issue("CRL Signer", testpki.NotCA(), testpki.KeyUsage(x509.KeyUsageCRLSign),
 		testpki.Template(func(c *x509.Certificate) { c.SubjectKeyId = []byte{0xc1, 0x52} }))
 	forged := fakeSigner.RawCRL([]testpki.CRLEntry{entry}, idp)
-	wantResult(t, Check(req(forged, roots, []*x509.Certificate{fakeSigner.Cert})), Undetermined, 0,
-		"{bad_crls,[{bad_crl,no_issuer_cert_chain}]}")
+	forgedRes := Check(req(forged, roots, []*x509.Certificate{fakeSigner.Cert}))
+	wantResult(t, forgedRes, Undetermined, 0, "{bad_crls,no_relevant_crls}")
+	wantProblems(t, forgedRes, "{bad_crl,no_issuer_cert_chain}")
 }
 
 func TestCheckReasonsSplitAcrossCRLs(t *testing.T) {
@@ -389,7 +408,9 @@ func TestCheckReasonsSplitAcrossCRLs(t *testing.T) {
 	wantResult(t, Check(req(revoked)), Revoked, Superseded, "")
 	// The same partial CRL twice adds nothing the second time.
 	twice := &fakeCache{byURI: map[string][][]byte{dpURI: {crl1, crl1}}}
-	wantResult(t, Check(req(twice)), Undetermined, 0, "{bad_crls,[{bad_crl,mask_error}]}")
+	twiceRes := Check(req(twice))
+	wantResult(t, twiceRes, Undetermined, 0, "{bad_crls,no_relevant_crls}")
+	wantProblems(t, twiceRes, "{bad_crl,mask_error}")
 
 	// One distribution point for all reasons, served by two CRLs that
 	// split the reasons with onlySomeReasons.
@@ -434,10 +455,12 @@ func TestCheckDistributionPointNames(t *testing.T) {
 			crl := w.ca.RawCRL([]testpki.CRLEntry{parsed.Entry(1)}, testpki.IDP(tc.idp))
 			req := w.req(lookupAll{crls: [][]byte{crl}})
 			req.Cert = &cert
+			got := Check(req)
 			if tc.ok {
-				wantResult(t, Check(req), Revoked, KeyCompromise, "")
+				wantResult(t, got, Revoked, KeyCompromise, "")
 			} else {
-				wantResult(t, Check(req), Undetermined, 0, "{bad_crls,[{bad_crl,scope_error}]}")
+				wantResult(t, got, Undetermined, 0, "{bad_crls,no_relevant_crls}")
+				wantProblems(t, got, "{bad_crl,scope_error}")
 			}
 		})
 	}

@@ -100,6 +100,24 @@ func onURI(crls ...[]byte) *fakeCache {
 	return &fakeCache{byURI: map[string][][]byte{dpURI: crls}}
 }
 
+// both returns a cache answering Lookup of dpURI and Select with the
+// CRLs, as the internal cache does for CRLs filed under a URI.
+func both(crls ...[]byte) *fakeCache {
+	return &fakeCache{byURI: map[string][][]byte{dpURI: crls}, selected: crls}
+}
+
+// wantProblems checks the reasons of the problems a check met, in order.
+func wantProblems(t *testing.T, got Result, reasons ...string) {
+	t.Helper()
+	var have []string
+	for _, p := range got.Problems {
+		have = append(have, p.Reason)
+	}
+	if strings.Join(have, " ") != strings.Join(reasons, " ") {
+		t.Errorf("problems %s, want %v", problemsString(got.Problems), reasons)
+	}
+}
+
 // rawName encodes a DER Name from RDNs, each a list of attributes
 // given as (OID, ASN.1 tag, value bytes).
 type attr struct {
