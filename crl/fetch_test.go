@@ -267,3 +267,26 @@ func TestFetchEviction(t *testing.T) {
 		t.Errorf("inserted URI fetched")
 	}
 }
+
+func TestFetchLimitPerLookup(t *testing.T) {
+	checkNoGoroutineLeak(t)
+	srv := newCRLServer(t)
+	c := NewInternalCache(HTTPTimeout(2 * time.Second))
+	var dp DistributionPoint
+	for i := 0; i < 10; i++ {
+		dp.URIs = append(dp.URIs, fmt.Sprintf("%s/missing-%d.crl", srv.URL, i))
+	}
+	if _, err := c.Lookup(dp, nil); !errors.Is(err, ErrNotAvailable) {
+		t.Fatalf("Lookup: %v", err)
+	}
+	if got := c.FreshCRL(dp, nil); got != nil {
+		t.Fatalf("FreshCRL gave %d CRLs", len(got))
+	}
+	n := 0
+	for i := 0; i < 10; i++ {
+		n += srv.count(fmt.Sprintf("/missing-%d.crl", i))
+	}
+	if n != 2*maxFetchesPerLookup {
+		t.Errorf("%d fetches, want %d", n, 2*maxFetchesPerLookup)
+	}
+}

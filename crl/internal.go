@@ -21,8 +21,11 @@ const DefaultHTTPMaxSize = 16 << 20
 const DefaultMaxFetched = 1024
 
 // maxURIsPerLookup bounds the URIs of one distribution point that Lookup
-// and FreshCRL try.
-const maxURIsPerLookup = 16
+// and FreshCRL look at, and maxFetchesPerLookup the fetches they make.
+const (
+	maxURIsPerLookup    = 16
+	maxFetchesPerLookup = 4
+)
 
 // InternalCache is the default CRL cache, Erlang's ssl_crl_cache: CRLs
 // inserted by the application, optionally completed by CRLs fetched over
@@ -257,12 +260,13 @@ func removeStored(list []*storedCRL, ders [][]byte) []*storedCRL {
 }
 
 // Lookup returns the CRLs filed under the first URI of dp that has any.
-// With fetching on, an http URI with nothing filed is fetched in turn, and
-// what it returns is filed under it. It returns ErrNotAvailable when no
+// With fetching on, an http URI with nothing filed is fetched in turn (at
+// most four fetches per call), and what it returns is filed under it. It returns ErrNotAvailable when no
 // URI gives CRLs (a failed fetch is not_available, as in Erlang).
 // Distribution points named only by directory names, or only through a
 // cRLIssuer, are not available here; Check then uses Select.
 func (c *InternalCache) Lookup(dp DistributionPoint, issuer []byte) ([][]byte, error) {
+	fetches := 0
 	for i, u := range dp.URIs {
 		if i == maxURIsPerLookup {
 			break
@@ -274,11 +278,24 @@ func (c *InternalCache) Lookup(dp DistributionPoint, issuer []byte) ([][]byte, e
 		if ders := c.filed(key); len(ders) > 0 {
 			return ders, nil
 		}
+		if !c.fetchable(u) || fetches == maxFetchesPerLookup {
+			continue
+		}
+		fetches++
 		if ders, err := c.fetchAndFile(u, key); err == nil {
 			return ders, nil
 		}
 	}
 	return nil, ErrNotAvailable
+}
+
+// fetchable reports whether fetching is on and u is an http URI.
+func (c *InternalCache) fetchable(u string) bool {
+	if !c.fetching {
+		return false
+	}
+	parsed, err := url.Parse(u)
+	return err == nil && parsed.Scheme == "http"
 }
 
 func (c *InternalCache) filed(key string) [][]byte {
@@ -323,14 +340,16 @@ func (c *InternalCache) Select(issuer []byte) ([][]byte, error) {
 // fetch fails, it returns crls unchanged. (Erlang's cache never fetches
 // here.)
 func (c *InternalCache) FreshCRL(dp DistributionPoint, crls [][]byte) [][]byte {
+	fetches := 0
 	for i, u := range dp.URIs {
-		if i == maxURIsPerLookup {
+		if i == maxURIsPerLookup || fetches == maxFetchesPerLookup {
 			break
 		}
 		key, err := uriKey(u)
-		if err != nil {
+		if err != nil || !c.fetchable(u) {
 			continue
 		}
+		fetches++
 		if ders, err := c.fetchAndFile(u, key); err == nil {
 			return ders
 		}
@@ -341,11 +360,7 @@ func (c *InternalCache) FreshCRL(dp DistributionPoint, crls [][]byte) [][]byte {
 // fetchAndFile fetches an http URI when fetching is on and files the
 // CRLs it gives under key.
 func (c *InternalCache) fetchAndFile(rawURL, key string) ([][]byte, error) {
-	if !c.fetching {
-		return nil, ErrNotAvailable
-	}
-	u, err := url.Parse(rawURL)
-	if err != nil || u.Scheme != "http" {
+	if !c.fetchable(rawURL) {
 		return nil, ErrNotAvailable
 	}
 	ders, err := c.fetch(rawURL)
