@@ -51,7 +51,9 @@ type CRL struct {
 
 // Entry is one revokedCertificates entry of a CRL.
 type Entry struct {
-	SerialNumber   *big.Int
+	// SerialNumber is the serial number of the revoked certificate.
+	SerialNumber *big.Int
+	// RevocationTime is the entry's revocationDate.
 	RevocationTime time.Time
 	// Reason is the reasonCode extension, Unspecified when it is absent
 	// (HasReason false).
@@ -88,6 +90,9 @@ type IssuingDistributionPoint struct {
 	// RelativeDistinguishedName, or nil.
 	RelativeName []byte
 
+	// OnlyContainsUserCerts, OnlyContainsCACerts, IndirectCRL and
+	// OnlyContainsAttributeCerts are the booleans of the same names
+	// (absent means false).
 	OnlyContainsUserCerts bool
 	OnlyContainsCACerts   bool
 	// OnlySomeReasons is the onlySomeReasons field when HasOnlySomeReasons

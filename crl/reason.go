@@ -18,7 +18,9 @@ const (
 )
 
 // String returns the ASN.1 name that Erlang's public_key uses for the
-// reason, for example "keyCompromise".
+// reason, for example "keyCompromise", and "unknown" for a value RFC 5280
+// does not define (Check still reports a certificate listed with such a
+// code as revoked, with that Reason).
 func (r Reason) String() string {
 	switch r {
 	case Unspecified:
