@@ -504,3 +504,14 @@ func TestCheckNewestCRLFirst(t *testing.T) {
 	wantResult(t, Check(w.req(onURI(oldHold, newGood))), Good, 0, "")
 	wantResult(t, Check(w.req(onURI(newGood, newerNumber))), Revoked, Superseded, "")
 }
+
+func TestCheckUnknownReasonCode(t *testing.T) {
+	w := newWorld(t)
+	for _, code := range []int{7, 11, 300} {
+		got := Check(w.req(onURI(w.ca.RawCRL([]testpki.CRLEntry{w.leaf.Entry(code)}))))
+		wantResult(t, got, Revoked, Reason(code), "")
+		if got.Reason.String() != "unknown" {
+			t.Errorf("code %d: %s", code, got.Reason)
+		}
+	}
+}
