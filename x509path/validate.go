@@ -635,8 +635,18 @@ func (a *attempt) checkRevocation(ci, issuer *certInfo, r role) bool {
 	if cache == nil {
 		cache = noCRLs{}
 	}
-	trusted := append(append([]*x509.Certificate(nil), a.v.trusted...), a.pathCAs...)
-	res := crl.Check(crl.Request{Cert: ci.c, Issuer: issuer.c, Cache: cache, Trusted: trusted, Time: a.v.now})
+	// The trusted certificates anchor CRL signers; the CAs of the path
+	// above ci (validated by now) and the other certificates the peer sent
+	// may complete a CRL signer's chain.
+	var inter []*x509.Certificate
+	inter = append(inter, a.pathCAs...)
+	for _, c := range a.v.certs {
+		if c.chainPos >= 0 && !c.trusted {
+			inter = append(inter, c.c)
+		}
+	}
+	res := crl.Check(crl.Request{Cert: ci.c, Issuer: issuer.c, Cache: cache, Trusted: a.v.trusted,
+		Intermediates: inter, Time: a.v.now})
 	switch res.Status {
 	case crl.Good:
 		return true
