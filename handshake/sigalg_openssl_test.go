@@ -62,7 +62,7 @@ func kxtOpenSSLCases() []kxtOpenSSLCase {
 	return cs
 }
 
-func kxtRun(t *testing.T, openssl string, args ...string) (string, error) {
+func kxtOpenSSL(t *testing.T, openssl string, args ...string) (string, error) {
 	t.Helper()
 	out, err := exec.Command(openssl, args...).CombinedOutput()
 	return string(out), err
@@ -76,7 +76,7 @@ func TestSignaturesInteropOpenSSL(t *testing.T) {
 	pubs := map[string]string{}
 	for _, name := range kxtKeyNames {
 		pub := filepath.Join(dir, name+".pub")
-		if out, err := kxtRun(t, openssl, "pkey", "-in", filepath.Join("testdata", "kx-"+name+".pem"), "-pubout", "-out", pub); err != nil {
+		if out, err := kxtOpenSSL(t, openssl, "pkey", "-in", filepath.Join("testdata", "kx-"+name+".pem"), "-pubout", "-out", pub); err != nil {
 			t.Fatalf("openssl pkey: %v\n%s", err, out)
 		}
 		pubs[name] = pub
@@ -127,7 +127,7 @@ func TestSignaturesInteropOpenSSL(t *testing.T) {
 		if err := os.WriteFile(sigFile, sig, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		if out, err := kxtRun(t, openssl, verifyArgs...); err != nil || !strings.Contains(out, okText) {
+		if out, err := kxtOpenSSL(t, openssl, verifyArgs...); err != nil || !strings.Contains(out, okText) {
 			t.Errorf("%s: openssl refuses our signature: %v\n%s", name, err, out)
 		}
 		// A corrupted one must be refused, or the check above proves nothing.
@@ -135,12 +135,12 @@ func TestSignaturesInteropOpenSSL(t *testing.T) {
 		if err := os.WriteFile(sigFile, sig, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		if out, err := kxtRun(t, openssl, verifyArgs...); err == nil || strings.Contains(out, okText) {
+		if out, err := kxtOpenSSL(t, openssl, verifyArgs...); err == nil || strings.Contains(out, okText) {
 			t.Errorf("%s: openssl accepts a corrupted signature:\n%s", name, out)
 		}
 
 		// OpenSSL's, checked by us.
-		if out, err := kxtRun(t, openssl, signArgs...); err != nil {
+		if out, err := kxtOpenSSL(t, openssl, signArgs...); err != nil {
 			t.Fatalf("%s: openssl sign: %v\n%s", name, err, out)
 		}
 		theirs, err := os.ReadFile(sigFile)
