@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"sort"
+	"sync"
 )
 
 // Path building: from the peer certificate up to a trust anchor, through
@@ -44,18 +45,25 @@ const (
 	maxFallbacks = 2
 )
 
-// certInfo is a certificate with what path building and validation read
-// from it, parsed once.
+// certInfo is a certificate of one validation: the shared parsed data and
+// its role in this call.
 type certInfo struct {
-	idx        int
+	*certData
+	idx      int
+	trusted  bool
+	chainPos int // position in the sent chain, -1 when not sent
+}
+
+// certData is what path building and validation read from a certificate,
+// parsed once. It is not modified after newCertData, so trusted
+// certificates' data can be shared between calls.
+type certData struct {
 	c          *x509.Certificate
 	subject    dname
 	issuer     dname
 	subjKey    string
 	issKey     string
 	selfIssued bool
-	trusted    bool
-	chainPos   int // position in the sent chain, -1 when not sent
 	ski        []byte
 	aki        *authorityKeyID
 	akiErr     error
@@ -68,28 +76,65 @@ type certInfo struct {
 	hasNC      bool
 }
 
-func newCertInfo(idx int, c *x509.Certificate) *certInfo {
-	ci := &certInfo{idx: idx, c: c, chainPos: -1}
-	ci.subject = parseDName(c.RawSubject)
-	ci.issuer = parseDName(c.RawIssuer)
-	ci.subjKey = ci.subject.key()
-	ci.issKey = ci.issuer.key()
-	ci.selfIssued = ci.subject.equal(ci.issuer)
-	ci.ski = c.SubjectKeyId
+func newCertData(c *x509.Certificate) *certData {
+	cd := &certData{c: c}
+	cd.subject = parseDName(c.RawSubject)
+	cd.issuer = parseDName(c.RawIssuer)
+	cd.subjKey = cd.subject.key()
+	cd.issKey = cd.issuer.key()
+	cd.selfIssued = cd.subject.equal(cd.issuer)
+	cd.ski = c.SubjectKeyId
 	for _, e := range c.Extensions {
 		switch {
 		case e.Id.Equal(oidExtAuthorityKeyID):
-			ci.aki, ci.akiErr = parseAuthorityKeyID(e.Value)
+			cd.aki, cd.akiErr = parseAuthorityKeyID(e.Value)
 		case e.Id.Equal(oidExtSubjectAltName):
-			ci.hasSAN = true
-			ci.sanCrit = e.Critical
-			ci.san, ci.sanErr = parseGeneralNames(e.Value)
+			cd.hasSAN = true
+			cd.sanCrit = e.Critical
+			cd.san, cd.sanErr = parseGeneralNames(e.Value)
 		case e.Id.Equal(oidExtNameConstraints):
-			ci.hasNC = true
-			ci.nc, ci.ncErr = parseNameConstraints(e.Value)
+			cd.hasNC = true
+			cd.nc, cd.ncErr = parseNameConstraints(e.Value)
 		}
 	}
-	return ci
+	return cd
+}
+
+// newCertInfo parses c for one validation (tests use it directly).
+func newCertInfo(idx int, c *x509.Certificate) *certInfo {
+	return &certInfo{certData: newCertData(c), idx: idx, chainPos: -1}
+}
+
+// trustCache keeps the parsed data of trusted certificates, which are
+// configuration and the same from one call to the next: parsing a system
+// root store on every handshake would cost more than the validation. It
+// is bounded; when full it starts over.
+var trustCache struct {
+	sync.Mutex
+	m map[string]*certData
+}
+
+const maxTrustCache = 4096
+
+func trustedCertData(der []byte) (*certData, bool) {
+	trustCache.Lock()
+	cd, ok := trustCache.m[string(der)]
+	trustCache.Unlock()
+	if ok {
+		return cd, true
+	}
+	c, err := x509.ParseCertificate(bytes.Clone(der))
+	if err != nil {
+		return nil, false
+	}
+	cd = newCertData(c)
+	trustCache.Lock()
+	if trustCache.m == nil || len(trustCache.m) >= maxTrustCache {
+		trustCache.m = map[string]*certData{}
+	}
+	trustCache.m[string(c.Raw)] = cd
+	trustCache.Unlock()
+	return cd, true
 }
 
 // akiKeyID returns the key identifier of the authority key identifier.

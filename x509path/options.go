@@ -73,7 +73,9 @@ type Options struct {
 	// As in Erlang and OpenSSL, a trusted certificate ends a path only
 	// when it is self-issued (its subject is its issuer); the others serve
 	// as intermediates that may complete a chain the peer sent incomplete.
-	// A certificate of TrustedCerts that does not parse is ignored.
+	// A certificate of TrustedCerts that does not parse is ignored. Their
+	// parsed form is kept in a bounded cache shared by all calls, so that
+	// a large root store is not parsed again on every handshake.
 	TrustedCerts [][]byte
 	// MaxDepth is Erlang's depth: the largest number of non-self-issued
 	// intermediate certificates that may follow the peer. 0 means
@@ -123,7 +125,9 @@ type Options struct {
 // Result is a successful validation.
 type Result struct {
 	// Path is the validated path, peer first and the trust anchor last
-	// (a single certificate when the peer is its own anchor).
+	// (a single certificate when the peer is its own anchor). Trusted
+	// certificates are parsed once and shared between calls: do not
+	// modify the certificates.
 	Path []*x509.Certificate
 	// Anchor is the trust anchor, the last certificate of Path.
 	Anchor *x509.Certificate

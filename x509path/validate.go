@@ -21,6 +21,7 @@ type validator struct {
 	sigChecks    int
 	sigBudgetHit bool
 	depth        int
+	chainLen     int
 }
 
 // Validate validates chain, the DER certificates the peer sent, peer first,
@@ -97,6 +98,7 @@ func Validate(chain [][]byte, opts Options) (*Result, error) {
 	if v.now.IsZero() {
 		v.now = time.Now()
 	}
+	v.chainLen = len(chain)
 	switch {
 	case opts.MaxDepth == 0:
 		v.depth = DefaultMaxDepth
@@ -116,12 +118,12 @@ func Validate(chain [][]byte, opts Options) (*Result, error) {
 		parsed[i] = c
 	}
 	byDER := map[string]int{}
-	add := func(c *x509.Certificate) *certInfo {
-		if i, ok := byDER[string(c.Raw)]; ok {
+	add := func(cd *certData) *certInfo {
+		if i, ok := byDER[string(cd.c.Raw)]; ok {
 			return v.certs[i]
 		}
-		ci := newCertInfo(len(v.certs), c)
-		byDER[string(c.Raw)] = ci.idx
+		ci := &certInfo{certData: cd, idx: len(v.certs), chainPos: -1}
+		byDER[string(cd.c.Raw)] = ci.idx
 		v.certs = append(v.certs, ci)
 		v.bySubject[ci.subjKey] = append(v.bySubject[ci.subjKey], ci.idx)
 		if len(ci.ski) > 0 {
@@ -130,7 +132,7 @@ func Validate(chain [][]byte, opts Options) (*Result, error) {
 		return ci
 	}
 	for i, c := range parsed {
-		ci := add(c)
+		ci := add(newCertData(c))
 		if ci.chainPos < 0 {
 			ci.chainPos = i
 		}
@@ -143,14 +145,14 @@ func Validate(chain [][]byte, opts Options) (*Result, error) {
 			}
 			continue
 		}
-		c, err := x509.ParseCertificate(bytes.Clone(der))
-		if err != nil {
+		cd, ok := trustedCertData(der)
+		if !ok {
 			continue
 		}
-		ci := add(c)
+		ci := add(cd)
 		if !ci.trusted {
 			ci.trusted = true
-			v.trusted = append(v.trusted, c)
+			v.trusted = append(v.trusted, cd.c)
 		}
 	}
 	// A peer is trusted as its own anchor only when it is self-issued;
@@ -181,7 +183,7 @@ func (v *validator) run() (*Result, error) {
 	}
 
 	peer := v.certs[0]
-	if len(anchored) == 0 && len(unanchored) > 0 && len(unanchored[0].path) == 1 && peer.selfIssued {
+	if len(anchored) == 0 && v.chainLen == 1 && peer.selfIssued {
 		// A lone self-issued certificate nobody trusts.
 		res, err := v.attempt([]int{0}, 0, false, &Event{Kind: BadCert, Reason: SelfSignedPeer}, false)
 		if err == nil {
@@ -428,7 +430,7 @@ func (a *attempt) checkCert(ci, issuer *certInfo, r role) bool {
 	if !a.checkKeyUsageMismatch(ci, r) {
 		return false
 	}
-	if r.peer() && v.opts.KeyUsage != 0 && ci.c.KeyUsage != 0 && hasExtension(ci.c, oidExtKeyUsage) &&
+	if r.peer() && v.opts.KeyUsage != 0 && hasExtension(ci.c, oidExtKeyUsage) &&
 		ci.c.KeyUsage&v.opts.KeyUsage != v.opts.KeyUsage {
 		if !a.bad(ci, InvalidKeyUsage) {
 			return false
@@ -521,12 +523,6 @@ func (a *attempt) walkExtensions(ci *certInfo, r role) bool {
 	}
 	return true
 }
-
-var (
-	oidEKUAny        = []int{2, 5, 29, 37, 0}
-	oidEKUServerAuth = []int{1, 3, 6, 1, 5, 5, 7, 3, 1}
-	oidEKUClientAuth = []int{1, 3, 6, 1, 5, 5, 7, 3, 2}
-)
 
 // extKeyUsageProblem checks the extended key usage against the purpose.
 func (a *attempt) extKeyUsageProblem(ci *certInfo, r role) Reason {
