@@ -340,6 +340,7 @@ func resolveEnv(role Role, opts []Option, env *appEnv) (c *config, err error) {
 	if err := r.collect(opts); err != nil {
 		return nil, err
 	}
+	r.c.opts = r.opts
 	for _, stage := range []func() error{
 		r.roles,
 		r.stageVersions,

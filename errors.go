@@ -721,8 +721,13 @@ func termDepth(v any, depth int) string {
 	case []byte:
 		return erlBinary(x)
 	case time.Duration:
-		if x < 0 {
+		// Erlang counts milliseconds; a duration that is not a whole
+		// number of them is shown as Go writes it.
+		switch {
+		case x == Infinity:
 			return "infinity"
+		case x%time.Millisecond != 0:
+			return erlString(x.String())
 		}
 		return strconv.FormatInt(x.Milliseconds(), 10)
 	case error:
@@ -747,6 +752,9 @@ func termDepth(v any, depth int) string {
 		}
 		return strconv.Itoa(int(x))
 	case crl.CheckMode:
+		if x < crl.Off || x > crl.BestEffort {
+			return strconv.Itoa(int(x))
+		}
 		return x.String()
 	case fmt.Stringer:
 		if isEnumKind(reflect.ValueOf(x)) {
