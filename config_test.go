@@ -171,7 +171,9 @@ func TestResolveAcceptsEveryOption(t *testing.T) {
 		{"log_alert false", RoleClient, []Option{noVerify, LogAlert(false)},
 			func(c *config) bool { return c.logLevel == LevelNone && !c.logEnabled(LevelEmergency) }},
 		{"log_alert true", RoleClient, []Option{noVerify, LogAlert(true)},
-			func(c *config) bool { return c.logLevel == LevelNotice && !c.logEnabled(LevelInfo) && c.logEnabled(LevelWarning) }},
+			func(c *config) bool {
+				return c.logLevel == LevelNotice && !c.logEnabled(LevelInfo) && c.logEnabled(LevelWarning)
+			}},
 		{"log_level beats log_alert", RoleClient, []Option{noVerify, LogLevel(LevelInfo), LogAlert(false)},
 			func(c *config) bool { return c.logLevel == LevelInfo }},
 		{"logger", RoleClient, []Option{noVerify, Logger(logger)},
@@ -185,7 +187,9 @@ func TestResolveAcceptsEveryOption(t *testing.T) {
 				return reflect.DeepEqual(c.versions, []Protocol{TLSv1_3, TLSv1_2}) && c.maxVersion == TLSv1_3 && c.minVersion == TLSv1_2
 			}},
 		{"versions sslv3 initial record version", RoleClient, []Option{noVerify, Versions(SSLv3)},
-			func(c *config) bool { return c.rec.InitialVersion == cipher.VersionSSL30 && c.eccs == nil && c.sigAlgs == nil }},
+			func(c *config) bool {
+				return c.rec.InitialVersion == cipher.VersionSSL30 && c.eccs == nil && c.sigAlgs == nil
+			}},
 		{"middlebox_comp_mode", RoleClient, []Option{noVerify, MiddleboxCompMode(false)},
 			func(c *config) bool { return !c.middleboxCompat }},
 		{"verify_none client", RoleClient, []Option{Verify(VerifyNone)},
@@ -199,9 +203,13 @@ func TestResolveAcceptsEveryOption(t *testing.T) {
 		{"verify_fun", RoleClient, []Option{VerifyFun(myVerify, "state")},
 			func(c *config) bool { return funcPtr(c.verifyFun) == funcPtr(myVerify) && c.verifyUserState == "state" }},
 		{"cacerts", RoleClient, []Option{CACerts(f.root.DER, f.other.DER)},
-			func(c *config) bool { return c.trustSource == "cacerts" && len(c.trusted) == 2 && bytes.Equal(c.trusted[1], f.other.DER) }},
+			func(c *config) bool {
+				return c.trustSource == "cacerts" && len(c.trusted) == 2 && bytes.Equal(c.trusted[1], f.other.DER)
+			}},
 		{"cacertfile", RoleClient, []Option{CACertFile(f.caFile)},
-			func(c *config) bool { return c.trustSource == "cacertfile" && len(c.trusted) == 1 && bytes.Equal(c.trusted[0], f.root.DER) }},
+			func(c *config) bool {
+				return c.trustSource == "cacertfile" && len(c.trusted) == 1 && bytes.Equal(c.trusted[0], f.root.DER)
+			}},
 		{"cacerts overrides cacertfile", RoleClient, []Option{CACertFile(f.caFile), CACerts(f.other.DER)},
 			func(c *config) bool { return c.trustSource == "cacerts" && bytes.Equal(c.trusted[0], f.other.DER) }},
 		{"partial_chain", RoleClient, []Option{PartialChain(myPartial)},
@@ -217,7 +225,9 @@ func TestResolveAcceptsEveryOption(t *testing.T) {
 		{"depth 255", RoleClient, []Option{noVerify, Depth(255)},
 			func(c *config) bool { return c.depth == 255 }},
 		{"crl_check", RoleClient, []Option{noVerify, CRLCheck(crl.Peer)},
-			func(c *config) bool { return c.crlCheck == crl.Peer && c.pathOptions("", netip.Addr{}).CRLCheck == crl.Peer }},
+			func(c *config) bool {
+				return c.crlCheck == crl.Peer && c.pathOptions("", netip.Addr{}).CRLCheck == crl.Peer
+			}},
 		{"crl_cache", RoleClient, []Option{noVerify, CRLCache(cache)},
 			func(c *config) bool { return c.crlCache == crl.Cache(cache) }},
 		{"cert and key", RoleServer, []Option{Cert(f.server.DER, f.root.DER), Key(f.server.Key)},
@@ -231,7 +241,9 @@ func TestResolveAcceptsEveryOption(t *testing.T) {
 				return len(c.certChain) == 2 && bytes.Equal(c.certChain[0], f.server.DER) && c.key.Public().(*ecdsa.PublicKey).Equal(f.server.Key.Public())
 			}},
 		{"keyfile defaults to certfile", RoleServer, []Option{CertFile(f.bothFile)},
-			func(c *config) bool { return c.key != nil && c.key.Public().(*ecdsa.PublicKey).Equal(f.server.Key.Public()) }},
+			func(c *config) bool {
+				return c.key != nil && c.key.Public().(*ecdsa.PublicKey).Equal(f.server.Key.Public())
+			}},
 		{"encrypted keyfile with password", RoleServer, []Option{CertFile(f.certFile), KeyFile(f.encKeyFile), Password(fixturePassword)},
 			func(c *config) bool { return c.key.Public().(*ecdsa.PublicKey).Equal(f.server.Key.Public()) }},
 		{"client certificate", RoleClient, []Option{noVerify, CertFile(f.clientCert), KeyFile(f.clientKey)},
@@ -323,7 +335,9 @@ func TestResolveAcceptsEveryOption(t *testing.T) {
 		{"supported_groups drops unimplemented", RoleClient, []Option{noVerify, {Name: "supported_groups", Value: []string{"x448", "ffdhe2048"}}},
 			func(c *config) bool { return reflect.DeepEqual(c.groups, []NamedCurve{FFDHE2048}) }},
 		{"ciphers", RoleClient, []Option{noVerify, Ciphers(suite, legacySuite)},
-			func(c *config) bool { return len(c.suites) == 2 && c.suiteIDs[0] == suite.ID() && c.suiteIDs[1] == 0xc013 }},
+			func(c *config) bool {
+				return len(c.suites) == 2 && c.suiteIDs[0] == suite.ID() && c.suiteIDs[1] == 0xc013
+			}},
 		{"ciphers drop suites of other versions", RoleClient, []Option{noVerify, Versions(TLSv1_3), Ciphers(suite, legacySuite)},
 			func(c *config) bool { return len(c.suites) == 1 && c.suites[0].TLS13() }},
 		{"ciphers string", RoleClient, []Option{noVerify, {Name: "ciphers", Value: "ECDHE-RSA-AES128-GCM-SHA256:TLS_AES_256_GCM_SHA384"}},
@@ -864,9 +878,13 @@ func TestHandWrittenOptions(t *testing.T) {
 		{RoleClient, Option{"eccs", []string{"secp384r1", "sect571r1"}}, func(c *config) bool { return reflect.DeepEqual(c.eccs, []NamedCurve{Secp384r1}) }},
 		{RoleClient, Option{"supported_groups", []any{"x25519"}}, func(c *config) bool { return reflect.DeepEqual(c.groups, []NamedCurve{X25519}) }},
 		{RoleClient, Option{"signature_algs", []string{"{sha256,rsa}", "rsa_pss_rsae_sha256"}},
-			func(c *config) bool { return reflect.DeepEqual(c.sigAlgs, []SignatureScheme{RSAPKCS1SHA256, RSAPSSRSAESHA256}) }},
+			func(c *config) bool {
+				return reflect.DeepEqual(c.sigAlgs, []SignatureScheme{RSAPKCS1SHA256, RSAPSSRSAESHA256})
+			}},
 		{RoleClient, Option{"signature_algs", "[{sha384, ecdsa}, eddsa_ed25519]"},
-			func(c *config) bool { return reflect.DeepEqual(c.sigAlgs, []SignatureScheme{ECDSASecp384r1SHA384, Ed25519}) }},
+			func(c *config) bool {
+				return reflect.DeepEqual(c.sigAlgs, []SignatureScheme{ECDSASecp384r1SHA384, Ed25519})
+			}},
 		{RoleClient, Option{"ciphers", []string{"TLS_AES_128_GCM_SHA256", "ECDHE-ECDSA-AES256-GCM-SHA384"}},
 			func(c *config) bool { return reflect.DeepEqual(c.suiteIDs, []uint16{0x1301, 0xc02c}) }},
 		{RoleClient, Option{"ciphers", []uint16{0x1303}}, func(c *config) bool { return reflect.DeepEqual(c.suiteIDs, []uint16{0x1303}) }},
