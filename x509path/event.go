@@ -54,6 +54,7 @@ func (Kind) verdict() {}
 
 // Event is what path validation tells a VerifyFun about one certificate.
 type Event struct {
+	// Kind is BadCert, Extension, Valid or ValidPeer.
 	Kind Kind
 	// Reason is set for BadCert.
 	Reason Reason

@@ -85,6 +85,7 @@ const (
 
 // Revoked is Erlang's {revoked, Reason}: a CRL lists the certificate.
 type Revoked struct {
+	// Reason is the CRL entry's reason code (unspecified when it has none).
 	Reason crl.Reason
 }
 
@@ -165,6 +166,7 @@ func (r ProfileViolation) String() string { return "{profile_violation," + r.Rul
 // with {failed_to_decode_certificate, Detail} before path validation; so
 // does Validate, and the VerifyFun is not called.
 type DecodeFailure struct {
+	// Index is the certificate's position in the chain.
 	Index int
 	// Detail is the parser's message.
 	Detail string
@@ -184,6 +186,7 @@ func (r DecodeFailure) String() string {
 // finds it, and errors.Is(err, x509path.BadCertError{Reason:
 // x509path.UnknownCA}) tests for one reason.
 type BadCertError struct {
+	// Reason is the Erlang reason.
 	Reason Reason
 	// Cert is the certificate the reason is about, when known.
 	Cert *x509.Certificate

@@ -139,7 +139,9 @@ func Validate(chain [][]byte, opts Options) (*Result, error) {
 	}
 	for _, der := range opts.TrustedCerts {
 		if i, ok := byDER[string(der)]; ok {
-			if !v.certs[i].trusted {
+			// The peer is trusted as its own anchor only when it is
+			// self-issued (pinning a self-signed certificate).
+			if !v.certs[i].trusted && (i != 0 || v.certs[0].selfIssued) {
 				v.certs[i].trusted = true
 				v.trusted = append(v.trusted, v.certs[i].c)
 			}
@@ -154,11 +156,6 @@ func Validate(chain [][]byte, opts Options) (*Result, error) {
 			ci.trusted = true
 			v.trusted = append(v.trusted, cd.c)
 		}
-	}
-	// A peer is trusted as its own anchor only when it is self-issued;
-	// other trusted peers are ordinary peers.
-	if v.certs[0].trusted && !v.certs[0].selfIssued {
-		v.certs[0].trusted = false
 	}
 	return v.run()
 }
@@ -190,7 +187,7 @@ func (v *validator) run() (*Result, error) {
 			return res, nil
 		}
 		note(err)
-		return nil, v.finalError(firstErr, truncated)
+		return nil, v.finalError(firstErr, false)
 	}
 
 	if v.opts.PartialChain != nil {
@@ -225,9 +222,12 @@ func (v *validator) run() (*Result, error) {
 		}
 		note(err)
 	}
-	return nil, v.finalError(firstErr, truncated)
+	return nil, v.finalError(firstErr, truncated && len(anchored) == 0)
 }
 
+// finalError is the error of a failed validation: the first attempt's, or
+// path_search_limit_reached when the search was cut short before it found
+// any anchored path.
 func (v *validator) finalError(err error, truncated bool) error {
 	if truncated {
 		return BadCertError{Reason: PathSearchLimitReached, Cert: v.certs[0].c}
@@ -658,10 +658,15 @@ func (a *attempt) checkRevocation(ci, issuer *certInfo, r role) bool {
 // noCRLs is the cache used when CRLCheck is on and CRLCache is nil.
 type noCRLs struct{}
 
+// Lookup has no CRLs.
 func (noCRLs) Lookup(crl.DistributionPoint, []byte) ([][]byte, error) {
 	return nil, crl.ErrNotAvailable
 }
+
+// Select has no CRLs.
 func (noCRLs) Select([]byte) ([][]byte, error) { return nil, crl.ErrNotAvailable }
+
+// FreshCRL has nothing fresher.
 func (noCRLs) FreshCRL(_ crl.DistributionPoint, crls [][]byte) [][]byte {
 	return crls
 }

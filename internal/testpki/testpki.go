@@ -66,9 +66,12 @@ func New(tb testing.TB) *PKI {
 
 // Cert is a generated certificate with its key.
 type Cert struct {
-	pki    *PKI
-	Cert   *x509.Certificate
-	DER    []byte
+	pki *PKI
+	// Cert is the parsed certificate; nil when Corrupt made it unparsable.
+	Cert *x509.Certificate
+	// DER is the certificate as signed (and corrupted).
+	DER []byte
+	// Key is the certificate's private key.
 	Key    crypto.Signer
 	Issuer *Cert // nil for a self-signed certificate
 }
@@ -270,9 +273,9 @@ func SignatureAlgorithm(a x509.SignatureAlgorithm) Option {
 // GeneralName is one GeneralName (RFC 5280, Section 4.2.1.6) for
 // SubjectAltNames and NameConstraints.
 type GeneralName struct {
-	Tag         int  // the CHOICE number: 1 rfc822Name, 2 dNSName, 4 directoryName, 6 URI, 7 iPAddress, ...
-	Constructed bool // the encoding is constructed (otherName, directoryName, ...)
-	Content     []byte
+	Tag         int    // the CHOICE number: 1 rfc822Name, 2 dNSName, 4 directoryName, 6 URI, 7 iPAddress, ...
+	Constructed bool   // the encoding is constructed (otherName, directoryName, ...)
+	Content     []byte // the contents octets, after the implicit tag
 }
 
 // DNSName is a dNSName.
@@ -531,8 +534,10 @@ func (c *Cert) Chain() [][]byte {
 
 // Revocation is one entry of a generated CRL.
 type Revocation struct {
+	// Serial is the revoked certificate's serial number.
 	Serial *big.Int
-	Time   time.Time
+	// Time is the revocation date.
+	Time time.Time
 	// Reason is the CRLReason code; negative leaves the reason extension
 	// out.
 	Reason int
