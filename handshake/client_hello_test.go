@@ -594,6 +594,41 @@ func TestCapturedClientHelloGnuTLS(t *testing.T) {
 	}
 }
 
+// erlConnect returns the arguments that run an Erlang ssl client
+// connecting to port with the options opts (an Erlang list).
+func erlConnect(port int, opts string) []string {
+	return []string{"-noshell", "-eval", "ok = ssl:start(), " +
+		"R = ssl:connect(\"127.0.0.1\", " + strconv.Itoa(port) + ", " + opts + ", 10000), " +
+		"io:format(\"~p~n\", [R]), halt()."}
+}
+
+func TestCapturedClientHelloErlang(t *testing.T) {
+	b := captureHello(t, func(port int) {
+		peertest.Start(t, "erl", erlConnect(port, "[{verify, verify_none}, {server_name_indication, \"example.com\"}, "+
+			"{alpn_advertised_protocols, [<<\"h2\">>]}, {versions, ['tlsv1.3', 'tlsv1.2']}]")...)
+	})
+	m := checkCaptured(t, b, ExtServerName, ExtSupportedGroups, ExtSignatureAlgorithms, ExtALPN,
+		ExtSupportedVersions, ExtKeyShare)
+	if m.ServerName != "example.com" || !slices.Equal(m.ALPNProtocols, []string{"h2"}) ||
+		!slices.Contains(m.SupportedVersions, cipher.VersionTLS13) {
+		t.Fatalf("captured hello: %+v", m)
+	}
+}
+
+func TestCapturedClientHelloErlangTLS12(t *testing.T) {
+	b := captureHello(t, func(port int) {
+		peertest.Start(t, "erl", erlConnect(port, "[{verify, verify_none}, {server_name_indication, \"example.org\"}, "+
+			"{client_preferred_next_protocols, {client, [<<\"http/1.1\">>]}}, {versions, ['tlsv1.2']}]")...)
+	})
+	m := checkCaptured(t, b, ExtServerName, ExtSupportedGroups, ExtSignatureAlgorithms, ExtNextProtocolNegotiation)
+	// Erlang signals secure renegotiation with the SCSV on an initial
+	// handshake (RFC 5746, Section 3.3).
+	if m.ServerName != "example.org" || !m.NextProtoNeg || m.Version != cipher.VersionTLS12 || m.HasKeyShare ||
+		!m.HasRenegotiationSCSV() {
+		t.Fatalf("captured hello: %+v", m)
+	}
+}
+
 // FuzzClientHello feeds any bytes to UnmarshalClientHello: it must not
 // panic, must fail with a fatal alert or succeed, and what it accepts must
 // keep its bytes and re-encode to the same fields.
@@ -615,4 +650,28 @@ func FuzzClientHello(f *testing.F) {
 			}
 		}
 	})
+}
+
+func BenchmarkUnmarshalClientHello(b *testing.B) {
+	msg := unhex(b, rfc8448ClientHello)
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, err := UnmarshalClientHello(msg); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkMarshalClientHello(b *testing.B) {
+	p, err := UnmarshalClientHello(unhex(b, rfc8448ClientHello))
+	if err != nil {
+		b.Fatal(err)
+	}
+	m := withoutRaw(b, p)
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, err := m.Marshal(); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

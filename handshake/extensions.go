@@ -286,6 +286,17 @@ func checkDuplicates(exts []Extension, msg string) error {
 	if len(exts) < 2 {
 		return nil
 	}
+	if len(exts) <= 32 {
+		// Few enough to compare pairwise without allocating.
+		for i := 1; i < len(exts); i++ {
+			for j := 0; j < i; j++ {
+				if exts[i].Type == exts[j].Type {
+					return wireIllegal(msg, exts[i].Type.String(), "duplicate extension")
+				}
+			}
+		}
+		return nil
+	}
 	types := make([]ExtensionType, len(exts))
 	for i, e := range exts {
 		types[i] = e.Type
