@@ -27,6 +27,7 @@ type interopScenario struct {
 	name   string
 	anchor *testpki.Cert
 	path   []*testpki.Cert // anchor side first, the peer last
+	depth  int             // Erlang's depth (max_path_length); 0 means 10
 }
 
 func interopScenarios(t *testing.T) []interopScenario {
@@ -37,41 +38,46 @@ func interopScenarios(t *testing.T) []interopScenario {
 		return issuer.Issue("leaf", append([]testpki.Option{testpki.DNS("example.com")}, opts...)...)
 	}
 	s := []interopScenario{
-		{"valid", root, []*testpki.Cert{ica, leaf(ica)}},
-		{"expired peer", root, []*testpki.Cert{ica, leaf(ica, testpki.Expired())}},
-		{"peer not yet valid", root, []*testpki.Cert{ica, leaf(ica, testpki.NotYetValid())}},
-		{"invalid signature", root, []*testpki.Cert{ica, leaf(ica, testpki.SignWith(pki.NewKey(testpki.ECDSAP256)))}},
-		{"unknown critical extension", root, []*testpki.Cert{ica,
+		{name: "valid", anchor: root, path: []*testpki.Cert{ica, leaf(ica)}},
+		{name: "expired peer", anchor: root, path: []*testpki.Cert{ica, leaf(ica, testpki.Expired())}},
+		{name: "peer not yet valid", anchor: root, path: []*testpki.Cert{ica, leaf(ica, testpki.NotYetValid())}},
+		{name: "invalid signature", anchor: root, path: []*testpki.Cert{ica, leaf(ica, testpki.SignWith(pki.NewKey(testpki.ECDSAP256)))}},
+		{name: "unknown critical extension", anchor: root, path: []*testpki.Cert{ica,
 			leaf(ica, testpki.Extension(asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 55738, 666, 1}, true, []byte{5, 0}))}},
 	}
 	expiredICA := root.Issue("ICA", testpki.CA(-1), testpki.Expired())
-	s = append(s, interopScenario{"expired intermediate", root, []*testpki.Cert{expiredICA, leaf(expiredICA)}})
+	s = append(s, interopScenario{name: "expired intermediate", anchor: root, path: []*testpki.Cert{expiredICA, leaf(expiredICA)}})
 	noBC := root.Issue("ICA", testpki.NoBasicConstraints(), testpki.KeyUsage(x509.KeyUsageCertSign))
-	s = append(s, interopScenario{"intermediate without basic constraints", root, []*testpki.Cert{noBC, leaf(noBC)}})
+	s = append(s, interopScenario{name: "intermediate without basic constraints", anchor: root, path: []*testpki.Cert{noBC, leaf(noBC)}})
 	noCertSign := root.Issue("ICA", testpki.CA(-1), testpki.KeyUsage(x509.KeyUsageDigitalSignature))
-	s = append(s, interopScenario{"intermediate without keyCertSign", root, []*testpki.Cert{noCertSign, leaf(noCertSign)}})
+	s = append(s, interopScenario{name: "intermediate without keyCertSign", anchor: root, path: []*testpki.Cert{noCertSign, leaf(noCertSign)}})
 	nc := root.Issue("ICA", testpki.CA(-1), testpki.PermittedDNS("example.org"))
-	s = append(s, interopScenario{"name not permitted", root, []*testpki.Cert{nc, leaf(nc)}})
+	s = append(s, interopScenario{name: "name not permitted", anchor: root, path: []*testpki.Cert{nc, leaf(nc)}})
 	ncOK := root.Issue("ICA", testpki.CA(-1), testpki.PermittedDNS("example.com"))
-	s = append(s, interopScenario{"name permitted", root, []*testpki.Cert{ncOK, leaf(ncOK)}})
+	s = append(s, interopScenario{name: "name permitted", anchor: root, path: []*testpki.Cert{ncOK, leaf(ncOK)}})
 	p0 := root.Issue("ICA1", testpki.CA(0))
 	p0b := p0.Issue("ICA2", testpki.CA(-1))
-	s = append(s, interopScenario{"pathLenConstraint exceeded", root, []*testpki.Cert{p0, p0b, leaf(p0b)}})
+	s = append(s, interopScenario{name: "pathLenConstraint exceeded", anchor: root, path: []*testpki.Cert{p0, p0b, leaf(p0b)}})
 	p1 := root.Issue("ICA1", testpki.CA(1))
 	p1b := p1.Issue("ICA2", testpki.CA(-1))
-	s = append(s, interopScenario{"pathLenConstraint met", root, []*testpki.Cert{p1, p1b, leaf(p1b)}})
+	s = append(s, interopScenario{name: "pathLenConstraint met", anchor: root, path: []*testpki.Cert{p1, p1b, leaf(p1b)}})
 	// With its authority key identifier, which crypto/x509 leaves out of a
 	// self-issued certificate: OpenSSL takes a self-issued certificate
 	// without one for a root.
 	self := ica.Issue("ignored", testpki.CA(0), testpki.SameSubjectAs(ica), testpki.AuthorityKeyID(ica.Cert.SubjectKeyId))
-	s = append(s, interopScenario{"self-issued intermediate", root, []*testpki.Cert{ica, self, leaf(self)}})
+	s = append(s, interopScenario{name: "self-issued intermediate", anchor: root, path: []*testpki.Cert{ica, self, leaf(self)}})
 	renamed := root.Issue("Renamed ICA", testpki.CA(-1), testpki.UseKey(ica.Key))
-	s = append(s, interopScenario{"issuer renamed", root, []*testpki.Cert{renamed, leaf(ica)}})
+	s = append(s, interopScenario{name: "issuer renamed", anchor: root, path: []*testpki.Cert{renamed, leaf(ica)}})
 	expiredRoot := pki.Root("Root", testpki.Expired())
 	eica := expiredRoot.Issue("ICA", testpki.CA(-1))
-	s = append(s, interopScenario{"expired anchor", expiredRoot, []*testpki.Cert{eica, leaf(eica)}})
+	s = append(s, interopScenario{name: "expired anchor", anchor: expiredRoot, path: []*testpki.Cert{eica, leaf(eica)}})
+	s = append(s, interopScenario{name: "depth 1 exceeded", anchor: root, path: []*testpki.Cert{p1, p1b, leaf(p1b)}, depth: 1})
+	s = append(s, interopScenario{name: "depth 1 met", anchor: root, path: []*testpki.Cert{ica, leaf(ica)}, depth: 1})
+	direct := leaf(root)
+	s = append(s, interopScenario{name: "depth 0 met", anchor: root, path: []*testpki.Cert{direct}, depth: -1})
+	s = append(s, interopScenario{name: "depth 0 exceeded", anchor: root, path: []*testpki.Cert{ica, leaf(ica)}, depth: -1})
 	several := leaf(nc, testpki.Expired(), testpki.SignWith(pki.NewKey(testpki.ECDSAP256)))
-	s = append(s, interopScenario{"several problems", root, []*testpki.Cert{nc, several}})
+	s = append(s, interopScenario{name: "several problems", anchor: root, path: []*testpki.Cert{nc, several}})
 	return s
 }
 
@@ -92,7 +98,7 @@ func ourEvents(sc interopScenario) []string {
 		out = append(out, eventEntry(c, ev))
 		return Valid, s
 	}
-	_, err := Validate(chain, Options{TrustedCerts: [][]byte{sc.anchor.DER}, VerifyFun: fun, Purpose: AnyPurpose})
+	_, err := Validate(chain, Options{TrustedCerts: [][]byte{sc.anchor.DER}, VerifyFun: fun, Purpose: AnyPurpose, MaxDepth: sc.depth})
 	result := "ok"
 	var bad BadCertError
 	if errors.As(err, &bad) {
@@ -112,14 +118,14 @@ main(Dirs) -> lists:foreach(fun validate/1, Dirs).
 validate(Dir) ->
     io:format("dir:~s~n", [Dir]),
     {ok, Anchor} = file:read_file(filename:join(Dir, "anchor.der")),
-    {ok, [Files]} = file:consult(filename:join(Dir, "path.term")),
+    {ok, [Files, Depth]} = file:consult(filename:join(Dir, "path.term")),
     Path = [begin {ok, B} = file:read_file(filename:join(Dir, F)), B end || F <- Files],
     Fun = fun(_Cert, {extension, _}, S) -> {unknown, S};
              (Cert, Event, S) ->
                   io:format("~s:~s~n", [cn(Cert), event(Event)]),
                   {valid, S}
           end,
-    case public_key:pkix_path_validation(Anchor, Path, [{max_path_length, 10}, {verify_fun, {Fun, []}}]) of
+    case public_key:pkix_path_validation(Anchor, Path, [{max_path_length, Depth}, {verify_fun, {Fun, []}}]) of
         {ok, _} -> io:format("result:ok~n");
         {error, E} -> io:format("result:~0p~n", [E])
     end.
@@ -166,7 +172,15 @@ func TestErlangEventOrder(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if err := os.WriteFile(filepath.Join(sd, "path.term"), []byte("["+strings.Join(files, ",")+"].\n"), 0o644); err != nil {
+		depth := sc.depth
+		switch {
+		case depth == 0:
+			depth = DefaultMaxDepth
+		case depth < 0:
+			depth = 0
+		}
+		term := fmt.Sprintf("[%s].\n%d.\n", strings.Join(files, ","), depth)
+		if err := os.WriteFile(filepath.Join(sd, "path.term"), []byte(term), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
