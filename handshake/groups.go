@@ -254,6 +254,11 @@ func ecShared(g NamedGroup, priv *ecdh.PrivateKey, peer []byte) ([]byte, error) 
 	if err != nil {
 		return nil, kxAlert(record.IllegalParameter, "invalid %s public value", g)
 	}
+	return ecSharedKey(g, priv, pub)
+}
+
+// ecSharedKey is ecShared for a peer value already parsed.
+func ecSharedKey(g NamedGroup, priv *ecdh.PrivateKey, pub *ecdh.PublicKey) ([]byte, error) {
 	z, err := priv.ECDH(pub)
 	if err != nil {
 		return nil, kxAlert(record.IllegalParameter, "invalid %s public value", g)
@@ -387,14 +392,15 @@ func Encapsulate(r io.Reader, g NamedGroup, peer []byte) (public, secret []byte,
 	}
 	switch {
 	case g.IsEC():
-		if _, err := ecdhCurve(g).NewPublicKey(peer); err != nil {
+		pub, err := ecdhCurve(g).NewPublicKey(peer)
+		if err != nil {
 			return nil, nil, kxAlert(record.IllegalParameter, "invalid %s public value", g)
 		}
 		k, err := newECKey(r, g)
 		if err != nil {
 			return nil, nil, err
 		}
-		z, err := ecShared(g, k, peer)
+		z, err := ecSharedKey(g, k, pub)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -407,14 +413,15 @@ func Encapsulate(r io.Reader, g NamedGroup, peer []byte) (public, secret []byte,
 		if err != nil {
 			return nil, nil, kxAlert(record.IllegalParameter, "invalid ML-KEM encapsulation key")
 		}
-		if _, err := ecdh.X25519().NewPublicKey(peer[mlkemClientLen:]); err != nil {
+		xpub, err := ecdh.X25519().NewPublicKey(peer[mlkemClientLen:])
+		if err != nil {
 			return nil, nil, kxAlert(record.IllegalParameter, "invalid x25519 public value")
 		}
 		k, err := newECKey(r, X25519)
 		if err != nil {
 			return nil, nil, err
 		}
-		z, err := ecShared(X25519, k, peer[mlkemClientLen:])
+		z, err := ecSharedKey(X25519, k, xpub)
 		if err != nil {
 			return nil, nil, err
 		}

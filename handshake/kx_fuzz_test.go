@@ -260,6 +260,21 @@ func FuzzParseSignatureAlgs(f *testing.F) {
 	})
 }
 
+// FuzzParseNamedGroup parses group names: what parses prints as a name
+// that parses to the same group.
+func FuzzParseNamedGroup(f *testing.F) {
+	f.Fuzz(func(t *testing.T, name string) {
+		g, err := handshake.ParseNamedGroup(name)
+		if err != nil {
+			return
+		}
+		back, err := handshake.ParseNamedGroup(g.String())
+		if err != nil || back != g {
+			t.Fatalf("%q -> %s -> %s, %v", name, g, back, err)
+		}
+	})
+}
+
 var kxtShareGroups = []handshake.NamedGroup{
 	handshake.X25519, handshake.Secp256r1, handshake.Secp384r1, handshake.Secp521r1,
 	handshake.FFDHE2048, handshake.X25519MLKEM768,
@@ -442,6 +457,9 @@ func kxtMakeSeeds(t *testing.T) map[string][]kxtSeed {
 	} {
 		seeds["FuzzParseSignatureAlgs"] = append(seeds["FuzzParseSignatureAlgs"], kxtSeed{fmt.Sprintf("text-%d", i), []any{s}})
 	}
+	for i, s := range []string{"x25519", "SECP256R1", "P-384", "prime256v1", "X25519MLKEM768", "brainpoolP512r1", "ffdhe8192"} {
+		seeds["FuzzParseNamedGroup"] = append(seeds["FuzzParseNamedGroup"], kxtSeed{fmt.Sprintf("name-%d", i), []any{s}})
+	}
 	for i, g := range kxtShareGroups {
 		k, err := handshake.GenerateEphemeral(newKXTRand("seed share "+g.String()), g)
 		if err != nil {
@@ -525,7 +543,7 @@ func TestKXFuzzSeeds(t *testing.T) {
 			t.Errorf("no accepted ClientKeyExchange seed for case %d", i)
 		}
 	}
-	for _, target := range []string{"FuzzSignatureSchemeList", "FuzzParseSignatureAlgs", "FuzzKeyShare"} {
+	for _, target := range []string{"FuzzSignatureSchemeList", "FuzzParseSignatureAlgs", "FuzzKeyShare", "FuzzParseNamedGroup"} {
 		if len(load(target)) == 0 {
 			t.Errorf("%s has no seeds", target)
 		}
