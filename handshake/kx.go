@@ -23,7 +23,7 @@ import (
 // machine drives it so:
 //
 // Server, once the suite is chosen: if ServerKeyExchangeUse() is not
-// Never, it calls GenerateServerKeyExchange with the randoms, the key of
+// MessageNever, it calls GenerateServerKeyExchange with the randoms, the key of
 // its certificate, the signature scheme it selected (SelectSignatureScheme,
 // TLS 1.2), the curve it negotiated (NegotiateGroup) or its DH parameters,
 // and sends the body it returns, if any, after Certificate. When the
@@ -32,9 +32,10 @@ import (
 //
 // Client: with the server's certificate key in ClientKXParams, it calls
 // ProcessServerKeyExchange with the body of the ServerKeyExchange; when
-// none arrived before ServerHelloDone and the use is Optional it calls
-// nothing, and when the use is Required that is an unexpected_message (and
-// a ServerKeyExchange when the use is Never, too). Then
+// none arrived before ServerHelloDone and the use is MessageOptional it
+// calls nothing, and when the use is MessageRequired that is an
+// unexpected_message (and so is a ServerKeyExchange when the use is
+// MessageNever). Then
 // GenerateClientKeyExchange returns the body to send and the pre-master
 // secret.
 //
@@ -46,8 +47,9 @@ import (
 //
 // PSK and SRP methods (RFC 4279, RFC 5489, RFC 5054) fit the same
 // interface. A PSK type returns an optional ServerKeyExchange carrying
-// psk_identity_hint (ServerKeyExchangeUse Optional; dhe_psk and ecdhe_psk
-// append the DH or ECDH parameters, unsigned, and are Required), reads the
+// psk_identity_hint (ServerKeyExchangeUse MessageOptional; dhe_psk and
+// ecdhe_psk append the DH or ECDH parameters, unsigned, and are
+// MessageRequired), reads the
 // psk_identity from the front of the ClientKeyExchange (followed by the DH
 // or ECDH public value, or by the RSA-encrypted pre-master for rsa_psk),
 // and builds the pre-master from the PSK and the other secret with
@@ -89,24 +91,25 @@ type KeyAgreement interface {
 type MessageUse uint8
 
 const (
-	// Never: the message must not be sent (rsa, ecdh_ecdsa, ecdh_rsa).
-	Never MessageUse = iota
-	// Required: the message must be sent (the DHE, ECDHE and anonymous
-	// methods).
-	Required
-	// Optional: the server sends it when it has something to say (plain
-	// PSK methods with an identity hint).
-	Optional
+	// MessageNever: the message must not be sent (rsa, ecdh_ecdsa,
+	// ecdh_rsa).
+	MessageNever MessageUse = iota
+	// MessageRequired: the message must be sent (the DHE, ECDHE and
+	// anonymous methods).
+	MessageRequired
+	// MessageOptional: the server sends it when it has something to say
+	// (plain PSK methods with an identity hint).
+	MessageOptional
 )
 
 // String returns "never", "required" or "optional".
 func (u MessageUse) String() string {
 	switch u {
-	case Never:
+	case MessageNever:
 		return "never"
-	case Required:
+	case MessageRequired:
 		return "required"
-	case Optional:
+	case MessageOptional:
 		return "optional"
 	}
 	return "unknown"

@@ -39,7 +39,7 @@ type dheKX struct {
 }
 
 func (k *dheKX) Method() cipher.KeyExchange       { return k.method }
-func (k *dheKX) ServerKeyExchangeUse() MessageUse { return Required }
+func (k *dheKX) ServerKeyExchangeUse() MessageUse { return MessageRequired }
 func (k *dheKX) Info() KXInfo                     { return KXInfo{DHBits: k.bits, SignatureScheme: k.scheme} }
 
 func isDSAKey(pub crypto.PublicKey) bool {

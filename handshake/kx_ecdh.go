@@ -22,7 +22,7 @@ type ecdhKX struct {
 }
 
 func (k *ecdhKX) Method() cipher.KeyExchange       { return k.method }
-func (k *ecdhKX) ServerKeyExchangeUse() MessageUse { return Never }
+func (k *ecdhKX) ServerKeyExchangeUse() MessageUse { return MessageNever }
 func (k *ecdhKX) Info() KXInfo                     { return KXInfo{Group: k.group} }
 
 // groupOfECDH returns the named group of a crypto/ecdh NIST curve.

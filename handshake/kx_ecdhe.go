@@ -40,7 +40,7 @@ type ecdheKX struct {
 }
 
 func (k *ecdheKX) Method() cipher.KeyExchange       { return k.method }
-func (k *ecdheKX) ServerKeyExchangeUse() MessageUse { return Required }
+func (k *ecdheKX) ServerKeyExchangeUse() MessageUse { return MessageRequired }
 func (k *ecdheKX) Info() KXInfo                     { return KXInfo{Group: k.group, SignatureScheme: k.scheme} }
 
 // signingKeyFits checks that the certificate key pub can sign for method

@@ -515,7 +515,7 @@ func TestKXFuzzSeeds(t *testing.T) {
 		kx, _ := handshake.NewKeyAgreement(kxtSKECases[sel].m)
 		if err := kx.ProcessServerKeyExchange(kxtFuzzClientParams(t, sel), args[1].([]byte)); err == nil {
 			accepted[sel] = true
-		} else if strings.HasPrefix(name, "valid-") && kx.ServerKeyExchangeUse() != handshake.Never {
+		} else if strings.HasPrefix(name, "valid-") && kx.ServerKeyExchangeUse() != handshake.MessageNever {
 			t.Errorf("seed %s refused: %v", name, err)
 		}
 	}

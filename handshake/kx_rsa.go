@@ -37,7 +37,7 @@ const rsaPreMasterLen = 48
 type rsaKX struct{}
 
 func (k *rsaKX) Method() cipher.KeyExchange       { return cipher.KXRSA }
-func (k *rsaKX) ServerKeyExchangeUse() MessageUse { return Never }
+func (k *rsaKX) ServerKeyExchangeUse() MessageUse { return MessageNever }
 func (k *rsaKX) Info() KXInfo                     { return KXInfo{} }
 
 func (k *rsaKX) GenerateServerKeyExchange(p *ServerKXParams) ([]byte, error) {

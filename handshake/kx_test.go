@@ -106,7 +106,7 @@ func kxtRun(t testing.TB, sp *handshake.ServerKXParams, cp *handshake.ClientKXPa
 	if err != nil {
 		t.Fatalf("%s: GenerateServerKeyExchange: %v", method, err)
 	}
-	if (ske == nil) != (srv.ServerKeyExchangeUse() == handshake.Never) {
+	if (ske == nil) != (srv.ServerKeyExchangeUse() == handshake.MessageNever) {
 		t.Fatalf("%s: ServerKeyExchange %x with use %s", method, ske, srv.ServerKeyExchangeUse())
 	}
 	if ske != nil {
@@ -365,7 +365,7 @@ func TestServerKeyExchangeSchemeChecks(t *testing.T) {
 		cp := &handshake.ClientKXParams{Version: c.v, ClientVersion: c.v, ServerKey: kxtKey(t, c.key).Public(),
 			ClientRandom: kxtRandom32(), ServerRandom: kxtRandom32()}
 		var err error
-		if kx.ServerKeyExchangeUse() == handshake.Required {
+		if kx.ServerKeyExchangeUse() == handshake.MessageRequired {
 			err = kx.ProcessServerKeyExchange(cp, []byte{3, 0, 29, 1, 1})
 		} else {
 			_, _, err = kx.GenerateClientKeyExchange(cp)
@@ -714,9 +714,9 @@ func TestKeyAgreementMisuse(t *testing.T) {
 		kxtWantAlert(t, err, record.InternalError)
 	}
 	uses := map[cipher.KeyExchange]handshake.MessageUse{
-		cipher.KXRSA: handshake.Never, cipher.KXECDHECDSA: handshake.Never, cipher.KXECDHRSA: handshake.Never,
-		cipher.KXDHERSA: handshake.Required, cipher.KXDHEDSS: handshake.Required, cipher.KXDHAnon: handshake.Required,
-		cipher.KXECDHERSA: handshake.Required, cipher.KXECDHEECDSA: handshake.Required, cipher.KXECDHAnon: handshake.Required,
+		cipher.KXRSA: handshake.MessageNever, cipher.KXECDHECDSA: handshake.MessageNever, cipher.KXECDHRSA: handshake.MessageNever,
+		cipher.KXDHERSA: handshake.MessageRequired, cipher.KXDHEDSS: handshake.MessageRequired, cipher.KXDHAnon: handshake.MessageRequired,
+		cipher.KXECDHERSA: handshake.MessageRequired, cipher.KXECDHEECDSA: handshake.MessageRequired, cipher.KXECDHAnon: handshake.MessageRequired,
 	}
 	for m, u := range uses {
 		kx, err := handshake.NewKeyAgreement(m)
@@ -730,14 +730,14 @@ func TestKeyAgreementMisuse(t *testing.T) {
 			t.Errorf("%s: ClientKeyExchange processed without parameters", m)
 		}
 		cp := &handshake.ClientKXParams{Version: cipher.VersionTLS12}
-		if u == handshake.Never {
+		if u == handshake.MessageNever {
 			kxtWantAlert(t, kx.ProcessServerKeyExchange(cp, []byte{3, 0, 23}), record.UnexpectedMessage)
 			continue
 		}
 		_, _, err = kx.GenerateClientKeyExchange(cp)
 		kxtWantAlert(t, err, record.InternalError)
 	}
-	for u, s := range map[handshake.MessageUse]string{handshake.Never: "never", handshake.Required: "required", handshake.Optional: "optional", 9: "unknown"} {
+	for u, s := range map[handshake.MessageUse]string{handshake.MessageNever: "never", handshake.MessageRequired: "required", handshake.MessageOptional: "optional", 9: "unknown"} {
 		if u.String() != s {
 			t.Errorf("%d prints %q", u, u.String())
 		}
