@@ -1181,6 +1181,10 @@ func renderValue(name string, v any) string {
 		if _, ok := v.(string); ok {
 			return "\"******\""
 		}
+	case "server_name_indication":
+		if v == "disable" {
+			return "disable"
+		}
 	case "alpn_advertised_protocols", "alpn_preferred_protocols", "next_protocols_advertised":
 		switch x := v.(type) {
 		case []string:
