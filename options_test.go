@@ -195,7 +195,7 @@ func TestEnumAtoms(t *testing.T) {
 		t.Errorf("ParseSignatureScheme = %v, %v", s, err)
 	}
 	for sev := LevelNone; sev <= LevelAll; sev++ {
-		if sev > LevelEmergency && sev.slogLevel() > (sev - 1).slogLevel() {
+		if sev > LevelEmergency && sev.slogLevel() > (sev-1).slogLevel() {
 			t.Errorf("%v logs above %v", sev, sev-1)
 		}
 	}
