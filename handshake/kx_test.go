@@ -783,3 +783,21 @@ func TestPSKPreMaster(t *testing.T) {
 		t.Fatal("oversized secret accepted")
 	}
 }
+
+// TestStaticECDHClientChecks covers the client side of ecdh_ecdsa and
+// ecdh_rsa: the certificate's curve must be one the client offered.
+func TestStaticECDHClientChecks(t *testing.T) {
+	kx, _ := handshake.NewKeyAgreement(cipher.KXECDHECDSA)
+	cp := &handshake.ClientKXParams{Version: cipher.VersionTLS12, ServerKey: kxtKey(t, "p384").Public(),
+		Groups: []handshake.NamedGroup{handshake.X25519, handshake.Secp256r1}}
+	_, _, err := kx.GenerateClientKeyExchange(cp)
+	kxtWantAlert(t, err, record.IllegalParameter)
+	cp.Groups = append(cp.Groups, handshake.Secp384r1)
+	body, pm, err := kx.GenerateClientKeyExchange(cp)
+	if err != nil || len(body) != 98 || body[0] != 97 || len(pm) != 48 || kx.Info().Group != handshake.Secp384r1 {
+		t.Fatalf("body of %d bytes, pre-master of %d: %v", len(body), len(pm), err)
+	}
+	cp.Version = cipher.VersionSSL30
+	_, _, err = kx.GenerateClientKeyExchange(cp)
+	kxtWantAlert(t, err, record.InternalError)
+}
