@@ -324,19 +324,11 @@ func resolve(role Role, opts []Option) (*config, error) {
 	return resolveEnv(role, opts, currentEnv())
 }
 
-func resolveEnv(role Role, opts []Option, env *appEnv) (c *config, err error) {
+func resolveEnv(role Role, opts []Option, env *appEnv) (*config, error) {
 	if role != RoleClient && role != RoleServer {
 		return nil, &OptionError{Name: "role", Value: role, Reason: "invalid", Detail: "a configuration is for a client or a server"}
 	}
 	r := &resolver{role: role, env: env, last: make(map[string]Option, len(opts)), c: &config{role: role}}
-	// A panic in a user-supplied value (a crypto.Signer whose Public
-	// method fails, for example) must not escape: it becomes an error.
-	defer func() {
-		if p := recover(); p != nil {
-			c = nil
-			err = &OptionError{Name: "options", Reason: "invalid", Detail: fmt.Sprintf("an option value failed when used: %v", p)}
-		}
-	}()
 	if err := r.collect(opts); err != nil {
 		return nil, err
 	}
@@ -1040,7 +1032,7 @@ func (r *resolver) trustAnchors() error {
 				return e
 			}
 		}
-		c.trusted, c.trustSource = list, "cacerts"
+		c.trusted, c.trustSource = append([][]byte{}, list...), "cacerts"
 		return nil
 	}
 	path, given, err := r.getPath("cacertfile")
@@ -1187,7 +1179,7 @@ func (r *resolver) stageCerts() error {
 				return e
 			}
 		}
-		c.certChain, r.certO = list, "cert"
+		c.certChain, r.certO = append([][]byte(nil), list...), "cert"
 	} else {
 		path, given, err := r.getPath("certfile")
 		if err != nil {
@@ -1253,7 +1245,11 @@ func (r *resolver) stageCerts() error {
 					if p == nil {
 						return invalid("password", v, "the value must be a string")
 					}
-					pw = []byte(p())
+					var got string
+					if err := safely("password", v, func() { got = p() }); err != nil {
+						return err
+					}
+					pw = []byte(got)
 				default:
 					return invalid("password", v, "the value must be a string")
 				}
@@ -1303,7 +1299,7 @@ func (r *resolver) stageTickets() error {
 				return incompatible("use_ticket needs session_tickets manual",
 					Option{"use_ticket", v}, Option{"session_tickets", c.sessionTickets})
 			}
-			c.useTicket = list
+			c.useTicket = append([][]byte(nil), list...)
 		}
 		if v, ok := r.get("early_data"); ok {
 			data, isBytes := v.([]byte)
@@ -1318,7 +1314,7 @@ func (r *resolver) stageTickets() error {
 				return incompatible("early data with manual session tickets needs use_ticket",
 					bare("early_data"), Option{"session_tickets", TicketsManual}, undefinedOpt("use_ticket"))
 			}
-			c.earlyData = data
+			c.earlyData = append([]byte{}, data...)
 		}
 		return nil
 	}
@@ -1411,7 +1407,7 @@ func checkHostname(h string) error {
 		}
 		for i := 0; i < len(label); i++ {
 			ch := label[i]
-			if !(ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9' || ch == '-' || ch == '_' || ch == '*' && i == 0 && len(label) == 1) {
+			if !(ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9' || ch == '-' || ch == '_') {
 				return fmt.Errorf("the host name has the character %q, not allowed in a DNS name (use the ASCII form of international names)", ch)
 			}
 		}
@@ -1843,7 +1839,7 @@ func (r *resolver) stageReuseSessions() error {
 			if !isBytes || len(id) == 0 || len(id) > 32 {
 				return invalid("reuse_session", v, "a client gives the ID (1 to 32 bytes) of a session to resume")
 			}
-			c.reuseSessionID = id
+			c.reuseSessionID = append([]byte(nil), id...)
 		} else {
 			switch f := v.(type) {
 			case ReuseSessionFun:
@@ -2451,10 +2447,20 @@ func (r *resolver) stageCross() error {
 		return invalid(r.certO, nil, err.Error())
 	}
 	c.leaf = leaf
-	if !publicKeysEqual(leaf.PublicKey, c.key.Public()) {
+	// The key may be anyone's crypto.Signer: a failure in it is an error,
+	// not a crash.
+	var pub crypto.PublicKey
+	match := false
+	if err := safely(r.keyO, nil, func() {
+		pub = c.key.Public()
+		match = publicKeysEqual(leaf.PublicKey, pub)
+	}); err != nil {
+		return err
+	}
+	if !match {
 		return incompatible("the private key does not belong to the certificate", bare(r.certO), bare(r.keyO))
 	}
-	switch c.key.Public().(type) {
+	switch pub.(type) {
 	case *dsa.PublicKey:
 		// TLS 1.3 has no DSA (RFC 8446, Section 4.2.3).
 		if !r.hasVersion(SSLv3, TLSv1, TLSv1_1, TLSv1_2) {
@@ -2466,6 +2472,19 @@ func (r *resolver) stageCross() error {
 			return incompatible("an Ed25519 key signs only in TLS 1.2 and 1.3", bare(r.keyO), Option{"versions", c.versions})
 		}
 	}
+	return nil
+}
+
+// safely runs f, code that belongs to a value the user gave (a
+// crypto.Signer, a password fun), turning a panic in it into an error about
+// the option name.
+func safely(name string, v any, f func()) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = invalid(name, v, fmt.Sprintf("the value failed when used: %v", p))
+		}
+	}()
+	f()
 	return nil
 }
 

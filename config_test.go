@@ -119,7 +119,7 @@ func optErr(t *testing.T, role Role, opts ...Option) *OptionError {
 	t.Helper()
 	c, err := resolve(role, opts)
 	if err == nil {
-		t.Fatalf("resolve(%v, %v) succeeded: %+v", role, opts, c)
+		t.Fatalf("resolve(%v, %v) succeeded (versions %v)", role, opts, c.versions)
 	}
 	var oe *OptionError
 	if !errors.As(err, &oe) {
@@ -564,6 +564,10 @@ func TestResolveRefusesBadValues(t *testing.T) {
 		{"server_name_indication label", RoleClient, []Option{noVerify, ServerNameIndication("a..com")}, `{options,{server_name_indication,"a..com"}}`, "invalid"},
 		{"server_name_indication long label", RoleClient, []Option{noVerify, ServerNameIndication(strings.Repeat("a", 64) + ".com")},
 			`{options,{server_name_indication,"` + strings.Repeat("a", 64) + `.com"}}`, "invalid"},
+		{"server_name_indication wildcard", RoleClient, []Option{noVerify, ServerNameIndication("*.example.com")}, `{options,{server_name_indication,"*.example.com"}}`, "invalid"},
+		{"server_name_indication non-ASCII", RoleClient, []Option{noVerify, ServerNameIndication("bücher.de")}, `{options,{server_name_indication,"bücher.de"}}`, "invalid"},
+		{"server_name_indication too long", RoleClient, []Option{noVerify, ServerNameIndication(strings.Repeat("a.", 128))},
+			`{options,{server_name_indication,"` + strings.Repeat("a.", 128) + `"}}`, "invalid"},
 		{"server_name_indication true", RoleClient, []Option{noVerify, {Name: "server_name_indication", Value: true}}, "{options,{server_name_indication,true}}", "invalid"},
 		{"sni_fun", RoleServer, []Option{{Name: "sni_fun", Value: "f"}}, `{options,{sni_fun,"f"}}`, "invalid"},
 		{"sni_hosts type", RoleServer, []Option{{Name: "sni_hosts", Value: []string{"a"}}}, `{options,{sni_hosts,["a"]}}`, "invalid"},
@@ -1246,5 +1250,20 @@ func TestDefinedOptions(t *testing.T) {
 	want := []Option{{"depth", 2}, {"certfile", f.certFile}, {"keyfile", f.encKeyFile}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("definedOptions = %v, want %v", got, want)
+	}
+}
+
+func TestConfigIsImmutable(t *testing.T) {
+	f := newFixture(t)
+	cacerts := [][]byte{f.root.DER}
+	chain := [][]byte{f.server.DER, f.root.DER}
+	versions := []Protocol{TLSv1_2, TLSv1_3}
+	alpn := []string{"h2"}
+	ticket := [][]byte{[]byte("t")}
+	c := mustResolve(t, RoleClient, Verify(VerifyPeer), CACerts(cacerts...), Cert(chain...), Key(f.server.Key),
+		Versions(versions...), ALPNAdvertisedProtocols(alpn...), SessionTickets(TicketsManual), UseTicket(ticket...))
+	cacerts[0], chain[0], versions[0], alpn[0], ticket[0] = nil, nil, SSLv3, "x", nil
+	if c.trusted[0] == nil || c.certChain[0] == nil || c.versions[1] != TLSv1_2 || c.alpnAdvertised[0] != "h2" || c.useTicket[0] == nil {
+		t.Error("the config shares the caller's slices")
 	}
 }

@@ -754,7 +754,9 @@ func Cert(der ...[]byte) Option { return Option{"cert", der} }
 
 // CertFile is the certfile option: a PEM file holding this side's
 // certificate, optionally followed by its chain. It is read through the PEM
-// cache (pem.Default).
+// cache (pem.Default). A file that cannot be read or holds no certificate
+// is an error for a client too (Erlang's client silently goes on without a
+// certificate).
 func CertFile(path string) Option { return Option{"certfile", path} }
 
 // Key is the key option: this side's private key, any crypto.Signer (an
