@@ -29,7 +29,8 @@ type ClientHello struct {
 	// Version is legacy_version: the highest version offered before TLS
 	// 1.3, 0x0303 in a TLS 1.3 ClientHello.
 	Version cipher.Version
-	Random  [32]byte
+	// Random is the client's random.
+	Random [32]byte
 	// SessionID is legacy_session_id: at most 32 bytes.
 	SessionID []byte
 	// CipherSuites lists the offered suites, signalling values

@@ -75,10 +75,17 @@ type ServerHello struct {
 
 	// Version is legacy_version: the negotiated version before TLS 1.3,
 	// 0x0303 in TLS 1.3 (see NegotiatedVersion).
-	Version           cipher.Version
-	Random            [32]byte
-	SessionID         []byte
-	CipherSuite       uint16
+	Version cipher.Version
+	// Random is the server's random: HelloRetryRequestRandom in a
+	// HelloRetryRequest, possibly with a downgrade sentinel (see
+	// DowngradeSentinel).
+	Random [32]byte
+	// SessionID is the session ID (legacy_session_id_echo in TLS 1.3).
+	SessionID []byte
+	// CipherSuite is the selected suite.
+	CipherSuite uint16
+	// CompressionMethod is the selected compression method, null in
+	// every connection this library makes.
 	CompressionMethod uint8
 
 	// SupportedVersion is supported_versions: the selected version, TLS
