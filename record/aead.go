@@ -42,16 +42,22 @@ func (p *Protection) additionalData(seq uint64, typ ContentType, vers uint16, n 
 // (RFC 5288, Section 3; RFC 6655, Section 3); ChaCha20-Poly1305 has no
 // explicit nonce (RFC 7905).
 func (p *Protection) sealAEAD(rec []byte, typ ContentType, seq uint64) []byte {
+	start := HeaderLen + p.explicit
+	return p.sealAEADFrom(rec[:start], typ, seq, rec[start:])
+}
+
+// sealAEADFrom seals a TLS 1.2 AEAD record whose payload is either right
+// after the header and explicit nonce in rec's array, or in memory that
+// does not overlap rec's array at all; rec holds the header and the room
+// for the explicit nonce.
+func (p *Protection) sealAEADFrom(rec []byte, typ ContentType, seq uint64, payload []byte) []byte {
 	vers := wireVersion(p.version)
 	if p.explicit > 0 {
 		binary.BigEndian.PutUint64(rec[HeaderLen:], seq)
 	}
 	nonce := p.nonceTLS12(seq, rec[HeaderLen:HeaderLen+p.explicit])
-	start := HeaderLen + p.explicit
-	payload := rec[start:]
 	ad := p.additionalData(seq, typ, vers, len(payload))
-	sealed := p.aead.Seal(payload[:0], nonce, payload, ad)
-	rec = rec[:start+len(sealed)]
+	rec = p.aead.Seal(rec, nonce, payload, ad)
 	Header{Type: typ, Version: vers, Length: len(rec) - HeaderLen}.Append(rec[:0])
 	return rec
 }

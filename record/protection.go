@@ -319,6 +319,21 @@ func (p *Protection) seal(rec []byte, typ ContentType) ([]byte, error) {
 	return rec, nil
 }
 
+// sealFrom is seal for a payload held outside rec, in memory that does
+// not overlap rec's array: rec holds the header and the room for the
+// explicit IV or nonce, and has capacity for the sealed record. TLS 1.2
+// AEADs seal straight from the payload; the others copy it in first.
+func (p *Protection) sealFrom(rec []byte, typ ContentType, payload []byte) ([]byte, error) {
+	if p.kind == cipher.KindAEAD && p.version != cipher.VersionTLS13 {
+		seq, err := p.nextSeq()
+		if err != nil {
+			return nil, err
+		}
+		return p.sealAEADFrom(rec, typ, seq, payload), nil
+	}
+	return p.seal(append(rec, payload...), typ)
+}
+
 // Open opens the protected record rec (header and body) in place and
 // returns its content type and payload, a subslice of rec. Any failure to
 // authenticate is a bad_record_mac; an oversized payload a record_overflow;

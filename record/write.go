@@ -161,13 +161,15 @@ func (c *Conn) appendRecord(typ ContentType, payload []byte) error {
 	}
 	start := len(c.out.buf)
 	pre := p.prefixLen()
-	rec := c.out.buf[start : start+HeaderLen+pre+len(payload)]
-	copy(rec[HeaderLen+pre:], payload)
+	rec := c.out.buf[start : start+HeaderLen+pre]
 	if p == nil {
+		rec = append(rec, payload...)
 		Header{Type: typ, Version: vers, Length: len(payload)}.Append(rec[:0])
 	} else {
+		// The payload is the caller's data or the handshake queue, never
+		// the write buffer.
 		var err error
-		if rec, err = p.seal(rec, typ); err != nil {
+		if rec, err = p.sealFrom(rec, typ, payload); err != nil {
 			c.out.err = err
 			return err
 		}
