@@ -31,6 +31,7 @@ type reasonError struct {
 	text string
 }
 
+// Error returns "ssl: " and the description.
 func (e *reasonError) Error() string { return "ssl: " + e.text }
 
 // Term returns the Erlang reason, an atom.
@@ -65,6 +66,7 @@ var (
 // timeoutError is the type of ErrTimeout.
 type timeoutError struct{}
 
+// Error returns "ssl: timeout".
 func (timeoutError) Error() string { return "ssl: timeout" }
 
 // Timeout reports true: ErrTimeout is a time-out (net.Error).
@@ -548,6 +550,7 @@ func fileErrorTerm(err error) string {
 // atomErr is an error whose Erlang form is the atom itself (no_certificates).
 type atomErr string
 
+// Error returns the atom with spaces for underscores.
 func (e atomErr) Error() string { return strings.ReplaceAll(string(e), "_", " ") }
 
 // Erlang term rendering.
