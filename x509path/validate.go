@@ -55,7 +55,16 @@ type validator struct {
 // unsupported_signature); then Valid, or for the peer ValidPeer
 // (hostname_check_failed in its place when the host name does not match);
 // then, per CRLCheck, {revoked, Reason} or
-// {revocation_status_undetermined, Detail}.
+// {revocation_status_undetermined, Detail}. The trust anchor gets no Valid
+// event (as in Erlang), only cert_expired when it has expired.
+//
+// Path validation processes the basic constraints, key usage, extended key
+// usage and name constraints extensions, and a critical subject
+// alternative name extension with at least one well-formed name (as
+// Erlang's public_key and ssl do); every other extension of a certificate
+// below the anchor (key identifiers, a non-critical subject alternative
+// name, CRL distribution points, authority information access,
+// certificate policies, ...) is an Extension event.
 //
 // Where Erlang is laxer, Validate chooses the safer behaviour:
 //   - The trust anchor's validity period is checked (cert_expired, as
@@ -77,10 +86,10 @@ type validator struct {
 //
 // Not implemented: certificate policy processing (the policy extensions
 // are delivered as Extension events, so a critical one fails unless the
-// VerifyFun accepts it), delta CRLs and OCSP.
+// VerifyFun accepts it) and OCSP.
 //
 // On success the Result describes the path; on failure the error is a
-// BadCertError (or ErrEmptyChain).
+// BadCertError (or ErrEmptyChain). Validate is safe for concurrent use.
 func Validate(chain [][]byte, opts Options) (*Result, error) {
 	if len(chain) == 0 {
 		return nil, ErrEmptyChain
