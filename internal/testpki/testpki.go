@@ -565,33 +565,13 @@ func CRLExtension(id asn1.ObjectIdentifier, critical bool, value []byte) CRLOpti
 }
 
 // CRL returns a DER CRL signed by c that lists the revocations. It is
-// valid from an hour before the PKI's Now to a day after.
+// valid from an hour before the PKI's Now to a day after. A Reason of 0
+// (unspecified) is encoded as an explicit reason code extension.
 func (c *Cert) CRL(revoked []Revocation, opts ...CRLOption) []byte {
 	c.pki.tb.Helper()
-	rl := &x509.RevocationList{
-		Number:     big.NewInt(c.pki.serial.Add(1)),
-		ThisUpdate: c.pki.Now.Add(-time.Hour),
-		NextUpdate: c.pki.Now.Add(24 * time.Hour),
-	}
+	entries := make([]CRLEntry, 0, len(revoked))
 	for _, r := range revoked {
-		e := x509.RevocationListEntry{SerialNumber: r.Serial, RevocationTime: r.Time}
-		if r.Reason >= 0 {
-			e.ReasonCode = r.Reason
-			if r.Reason == 0 {
-				// ReasonCode 0 is omitted by crypto/x509; encode it by hand.
-				v, _ := asn1.Marshal(asn1.Enumerated(0))
-				e.ExtraExtensions = append(e.ExtraExtensions,
-					pkix.Extension{Id: asn1.ObjectIdentifier{2, 5, 29, 21}, Value: v})
-			}
-		}
-		rl.RevokedCertificateEntries = append(rl.RevokedCertificateEntries, e)
+		entries = append(entries, CRLEntry{Serial: r.Serial, Time: r.Time, Reason: r.Reason})
 	}
-	for _, o := range opts {
-		o(rl)
-	}
-	der, err := x509.CreateRevocationList(rand.Reader, rl, c.Cert, c.Key)
-	if err != nil {
-		c.pki.tb.Fatalf("testpki: creating CRL of %q: %v", c.Cert.Subject.CommonName, err)
-	}
-	return der
+	return c.RawCRL(entries, opts...)
 }

@@ -121,3 +121,25 @@ func TestHandEncodedExtensions(t *testing.T) {
 		t.Errorf("%d subject alternative name extensions", n)
 	}
 }
+
+func TestCRLEncodesReasonUnspecified(t *testing.T) {
+	pki := New(t)
+	root := pki.Root("Root CA")
+	leaf := root.Issue("leaf")
+	rl, err := x509.ParseRevocationList(root.CRL([]Revocation{leaf.Revoke(0)}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rl.RevokedCertificateEntries) != 1 {
+		t.Fatalf("%d entries, want 1", len(rl.RevokedCertificateEntries))
+	}
+	found := false
+	for _, ext := range rl.RevokedCertificateEntries[0].Extensions {
+		if ext.Id.Equal(OIDReasonCode) {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatal("reason code 0 was not encoded")
+	}
+}
