@@ -1,5 +1,18 @@
 package ssl
 
+import (
+	"errors"
+	"io"
+	"net"
+	"os"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/otpssl/ssl/record"
+)
+
 // How says which direction Shutdown closes.
 type How int
 
@@ -21,4 +34,897 @@ func (h How) String() string {
 		return "read_write"
 	}
 	return "unknown"
+}
+
+// DefaultMailboxSize is the buffer of the channel Messages returns: how
+// many messages an active socket may deliver before its owner takes them.
+// When the channel is full the socket stops reading from the network until
+// the owner takes a message (flow control, as Erlang's {active, once} and
+// {active, N} give), so at most this many messages, each at most one
+// record (16 KiB) of data, wait in the channel.
+const DefaultMailboxSize = 8
+
+// pollWait is how long a call with a timeout of 0 gives the transport to
+// deliver what has already arrived. A deadline in the past would fail at
+// once without looking at the socket.
+const pollWait = time.Millisecond
+
+// aLongTimeAgo is a deadline in the past: setting it interrupts blocked
+// transport I/O.
+var aLongTimeAgo = time.Unix(1, 0)
+
+var (
+	// ErrNotConnected is returned by the calls that need a finished
+	// handshake (ConnectionInformation, Peercert, NegotiatedProtocol) on a
+	// socket whose handshake has not run yet: Erlang's {error, enotconn}.
+	ErrNotConnected error = &reasonError{"enotconn", "the TLS handshake has not completed"}
+
+	errBadLength = &reasonError{"einval", "the length must be 0 or more"}
+	errNotServer = &reasonError{"einval", "SSLAccept needs a server socket (from TransportAccept or Accept)"}
+)
+
+// closedError is a connection closed for a known cause: errors.Is(err,
+// ErrClosed) holds, and errors.Is finds the cause too (io.EOF,
+// net.ErrClosed, a transport error).
+type closedError struct{ cause error }
+
+// Error returns ErrClosed's text with the cause.
+func (e *closedError) Error() string { return ErrClosed.Error() + ": " + e.cause.Error() }
+
+// Is reports whether target is ErrClosed.
+func (e *closedError) Is(target error) bool { return target == ErrClosed }
+
+// Unwrap returns the cause.
+func (e *closedError) Unwrap() error { return e.cause }
+
+// Term returns the Erlang reason, closed.
+func (e *closedError) Term() string { return "closed" }
+
+// errUseOfClosed is what calls on a socket closed by its owner return:
+// both ErrClosed and net.ErrClosed.
+var errUseOfClosed error = &closedError{net.ErrClosed}
+
+// Socket is a TLS connection: Erlang's sslsocket. Connect returns one with
+// the handshake done; TransportAccept returns one whose handshake SSLAccept
+// runs. It implements net.Conn.
+//
+// Data arrives in one of two ways, as Erlang's active option says: in
+// active mode (the default) as messages on the owner channel (Messages,
+// ControllingProcess), in passive mode by calling Recv (or Read). Setopts
+// switches between them at any time without losing or reordering data.
+//
+// A Socket is safe for concurrent use: one goroutine may receive while
+// another sends. Close releases it; an active socket's reading goroutine
+// runs only while it is active and ends at Close.
+type Socket struct {
+	role      Role
+	transport net.Conn
+	rc        *record.Conn
+	host      string // a client's Connect host; "" for upgrades and servers
+
+	// established is set once the first handshake has succeeded, before
+	// which only the handshake touches rc.
+	established atomic.Bool
+	hsMu        sync.Mutex // held while a handshake runs
+
+	// The read side: rc's reading methods, rbuf and rerr. Held by the
+	// active reader for as long as it runs, or by a passive reader for
+	// one call.
+	readMu sync.Mutex
+	rbuf   []byte // application data received and not yet delivered
+	rerr   error  // why no more data will come, once known
+	rcause error  // for a closed read side: io.EOF (close_notify) or the transport's error
+
+	// The write side: rc's writing methods and wbuf.
+	writeMu sync.Mutex
+	wbuf    []byte
+	werr    error // the first write failure: later sends return it
+
+	mu              sync.Mutex
+	cond            sync.Cond // on mu: signalled when a message send ends
+	cfg             *config
+	neg             *negotiated
+	fatal           error // the first fatal error: every later call returns it
+	closed          bool  // Close was called
+	lazy            bool  // a server socket whose handshake runs at first use
+	readShut        bool
+	writeShut       bool
+	peerClosed      bool // the peer ended the connection (close_notify or EOF)
+	sentClose       bool // close_notify (or a fatal alert) was sent
+	transportClosed bool
+	active          activeMode
+	passiveReaders  int // Recv and Read calls under way
+	readDeadline    time.Time
+	writeDeadline   time.Time
+
+	// Active delivery (active.go).
+	mailbox        chan Message
+	owner          chan<- Message
+	wake           chan struct{} // closed to make a blocked message send look again
+	reader         bool          // the reader goroutine runs
+	stopReader     bool
+	readerDone     chan struct{}
+	sending        bool
+	sendGen        uint64
+	errorDelivered bool
+	closeDelivered bool
+}
+
+// newSocket returns a socket over conn with the resolved config cfg.
+func newSocket(role Role, conn net.Conn, cfg *config, host string) *Socket {
+	s := &Socket{role: role, transport: conn, cfg: cfg, host: host}
+	s.rc = record.NewConn(conn, cfg.rec)
+	s.cond.L = &s.mu
+	s.mailbox = make(chan Message, DefaultMailboxSize)
+	s.owner = s.mailbox
+	s.wake = make(chan struct{})
+	s.active = initialActive(cfg.sock.active)
+	return s
+}
+
+// initialActive is the active mode a socket starts in: an {active, N} of 0
+// or less is passive, as Erlang's update rule makes it.
+func initialActive(a activeMode) activeMode {
+	if a.kind == activeN && a.n <= 0 {
+		return activeMode{kind: activeFalse}
+	}
+	return a
+}
+
+// on reports whether the mode delivers messages.
+func (a activeMode) on() bool {
+	switch a.kind {
+	case activeTrue, activeOnce:
+		return true
+	case activeN:
+		return a.n > 0
+	}
+	return false
+}
+
+// updateActive applies a requested active mode to the current one with
+// Erlang's rule for {active, N}: N is added to the current count (to 0 when
+// the socket is not in {active, N} mode), and a sum of 0 or less makes the
+// socket passive.
+func updateActive(cur, req activeMode) activeMode {
+	if req.kind != activeN {
+		return req
+	}
+	n := req.n
+	if cur.kind == activeN {
+		n += cur.n
+	}
+	if n <= 0 {
+		return activeMode{kind: activeFalse}
+	}
+	return activeMode{kind: activeN, n: n}
+}
+
+// config returns the socket's current config.
+func (s *Socket) config() *config {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cfg
+}
+
+// deadlineAfter returns the deadline of a timeout: none for Infinity (any
+// negative duration), a moment from now for 0 (poll).
+func deadlineAfter(timeout time.Duration) time.Time {
+	switch {
+	case timeout < 0:
+		return time.Time{}
+	case timeout == 0:
+		return time.Now().Add(pollWait)
+	}
+	return time.Now().Add(timeout)
+}
+
+// earliest returns the earlier of two deadlines, where zero means none.
+func earliest(a, b time.Time) time.Time {
+	switch {
+	case a.IsZero():
+		return b
+	case b.IsZero() || a.Before(b):
+		return a
+	}
+	return b
+}
+
+// isTimeout reports whether err is a transport time-out.
+func isTimeout(err error) bool {
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return true
+	}
+	var t interface{ Timeout() bool }
+	return errors.As(err, &t) && t.Timeout()
+}
+
+// checkPacket refuses packet framings not implemented yet: only raw (0)
+// is.
+func checkPacket(c *config) error {
+	if p := c.sock.packet; p != PacketRaw {
+		return &OptionError{Name: "packet", Value: p, Reason: "unsupported",
+			Detail: "only packet type raw (0) is implemented"}
+	}
+	return nil
+}
+
+// Send sends data, the pieces in order, as Erlang's send/2 sends iodata.
+// It blocks until the data is written to the transport or the send_timeout
+// option (SendTimeout; none by default) or the write deadline runs out;
+// then it returns an error for which errors.Is(err, ErrTimeout) holds, and
+// the connection cannot send any more (the record layer cannot resume a
+// record half written; with SendTimeoutClose(true) the socket is closed).
+// On a server socket whose handshake has not run it runs it first. Sends
+// after the connection ended return ErrClosed, or the fatal error that
+// ended it. Send may be called while another goroutine receives.
+func (s *Socket) Send(data ...[]byte) error {
+	s.mu.Lock()
+	cfg, wd := s.cfg, s.writeDeadline
+	s.mu.Unlock()
+	deadline := earliest(deadlineAfter(cfg.sock.sendTimeout), wd)
+	if err := s.ensureHandshake(deadline); err != nil {
+		return err
+	}
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	return s.sendLocked(data)
+}
+
+// sendLocked writes data with writeMu held.
+func (s *Socket) sendLocked(data [][]byte) error {
+	s.mu.Lock()
+	if err := s.writeErrLocked(); err != nil {
+		s.mu.Unlock()
+		return err
+	}
+	deadline := earliest(deadlineAfter(s.cfg.sock.sendTimeout), s.writeDeadline)
+	_ = s.transport.SetWriteDeadline(deadline)
+	s.mu.Unlock()
+	if err := s.writePieces(data); err != nil {
+		return s.writeFailed(err)
+	}
+	return nil
+}
+
+// writeErrLocked returns why nothing may be sent, or nil; mu held.
+func (s *Socket) writeErrLocked() error {
+	switch {
+	case s.fatal != nil:
+		return s.fatal
+	case s.closed:
+		return ErrClosed
+	case s.werr != nil:
+		return s.werr
+	case s.writeShut || s.sentClose || s.transportClosed:
+		return ErrClosed
+	}
+	return nil
+}
+
+// writePieces hands the data to the record layer: the place where a packet
+// encoder will frame it. With packet raw the bytes go as they are; small
+// pieces are gathered so that they share records.
+func (s *Socket) writePieces(data [][]byte) error {
+	if len(data) == 1 {
+		if len(data[0]) == 0 {
+			return nil
+		}
+		_, err := s.rc.Write(data[0])
+		return err
+	}
+	const chunk = record.MaxPlaintext
+	buf := s.wbuf[:0]
+	flush := func() error {
+		if len(buf) == 0 {
+			return nil
+		}
+		_, err := s.rc.Write(buf)
+		buf = buf[:0]
+		return err
+	}
+	for _, p := range data {
+		if len(p) >= chunk {
+			if err := flush(); err != nil {
+				return err
+			}
+			if _, err := s.rc.Write(p); err != nil {
+				return err
+			}
+			continue
+		}
+		for len(p) > 0 {
+			if buf == nil {
+				buf = make([]byte, 0, chunk)
+			}
+			n := min(chunk-len(buf), len(p))
+			buf = append(buf, p[:n]...)
+			p = p[n:]
+			if len(buf) == chunk {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	err := flush()
+	s.wbuf = buf[:0]
+	return err
+}
+
+// writeFailed turns a write error into what Send returns, and records it:
+// the record layer's write side is unusable after any failure.
+func (s *Socket) writeFailed(err error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if e := s.writeErrLocked(); e != nil {
+		return e
+	}
+	if isTimeout(err) {
+		s.werr = NewTimeoutError("send", err)
+		if s.cfg.sock.sendTimeoutClose {
+			s.closeTransportLocked()
+		}
+		return s.werr
+	}
+	if errors.Is(err, record.ErrWriteClosed) {
+		s.werr = ErrClosed
+	} else {
+		s.werr = &closedError{err}
+		s.closeTransportLocked()
+	}
+	return s.werr
+}
+
+// closeTransportLocked closes the transport once; mu held.
+func (s *Socket) closeTransportLocked() {
+	if !s.transportClosed {
+		s.transportClosed = true
+		_ = s.transport.Close()
+	}
+}
+
+// closeTransport closes the transport once.
+func (s *Socket) closeTransport() {
+	s.mu.Lock()
+	s.closeTransportLocked()
+	s.mu.Unlock()
+}
+
+// Recv receives data in passive mode, as Erlang's recv/3 with packet raw:
+// with length 0 it returns what has arrived (at least one byte, waiting for
+// it if need be); with length N > 0 exactly N bytes. timeout bounds the
+// wait (Infinity: none; 0: only what has arrived); when it runs out the
+// error satisfies errors.Is(err, ErrTimeout) and the bytes received so far
+// stay for the next call. When the peer closes the connection, Recv(0)
+// returns what had arrived and then ErrClosed; Recv(N) returns ErrClosed
+// and drops the fewer than N bytes that had arrived, as Erlang does. After a
+// fatal alert, that *AlertError is returned. In active mode Recv fails with
+// ErrActive. The net.Conn read deadline (SetReadDeadline) also applies.
+// On a server socket whose handshake has not run it runs it first.
+func (s *Socket) Recv(length int, timeout time.Duration) ([]byte, error) {
+	if length < 0 {
+		return nil, errBadLength
+	}
+	deadline := deadlineAfter(timeout)
+	if err := s.ensureHandshake(earliest(deadline, s.getReadDeadline())); err != nil {
+		return nil, err
+	}
+	if err := s.enterPassive(); err != nil {
+		return nil, err
+	}
+	defer s.leavePassive()
+	s.readMu.Lock()
+	defer s.readMu.Unlock()
+	if s.isActive() {
+		return nil, ErrActive
+	}
+	for {
+		if p, ok := s.extract(length); ok {
+			return p, nil
+		}
+		if s.rerr != nil {
+			if length > 0 {
+				s.rbuf = nil
+			}
+			return nil, s.rerr
+		}
+		if _, err := s.fill(deadline, nil, false); err != nil {
+			return nil, NewTimeoutError("recv", err)
+		}
+	}
+}
+
+// getReadDeadline returns the net.Conn read deadline.
+func (s *Socket) getReadDeadline() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.readDeadline
+}
+
+// isActive reports whether the socket is in active mode.
+func (s *Socket) isActive() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.active.on()
+}
+
+// enterPassive registers a passive read, refused in active mode. While one
+// is under way the active reader does not start: it starts when the last
+// one leaves, so that data is never delivered out of order.
+func (s *Socket) enterPassive() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.active.on() {
+		return ErrActive
+	}
+	s.passiveReaders++
+	return nil
+}
+
+// leavePassive ends a passive read.
+func (s *Socket) leavePassive() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.passiveReaders--
+	s.startReaderLocked()
+}
+
+// extract takes the next packet from the received bytes, if they hold
+// one: the place where a packet decoder goes. With packet raw, length 0
+// takes everything (at least one byte), length N exactly N bytes. readMu
+// held.
+func (s *Socket) extract(length int) ([]byte, bool) {
+	switch {
+	case len(s.rbuf) == 0 || len(s.rbuf) < length:
+		return nil, false
+	case length == 0 || length == len(s.rbuf):
+		p := s.rbuf
+		s.rbuf = nil
+		return p, true
+	}
+	p := make([]byte, length)
+	copy(p, s.rbuf)
+	s.rbuf = s.rbuf[length:]
+	return p, true
+}
+
+// fill reads one message from the record layer, with readMu held, and
+// deals with it: application data is added to rbuf (or, when dst is not
+// nil and rbuf is empty, copied into dst first, n telling how much);
+// handshake messages go to the handshake; warning alerts are logged. A
+// condition that ends the read side is recorded in s.rerr and fill returns
+// nil: the caller delivers what rbuf holds and then s.rerr. The error fill
+// returns is a transport time-out (a passive deadline, or the interruption
+// of the active reader), after which reading may go on. passiveDeadline is
+// the call's own deadline (the net.Conn read deadline is added); the active
+// reader passes zero and reads without one.
+func (s *Socket) fill(passiveDeadline time.Time, dst []byte, activeReader bool) (n int, err error) {
+	s.mu.Lock()
+	switch {
+	case s.closed || s.readShut:
+		s.mu.Unlock()
+		s.endRead(ErrClosed, net.ErrClosed)
+		return 0, nil
+	case activeReader && s.stopReader:
+		s.mu.Unlock()
+		return 0, os.ErrDeadlineExceeded
+	case activeReader:
+		_ = s.transport.SetReadDeadline(time.Time{})
+	default:
+		_ = s.transport.SetReadDeadline(earliest(passiveDeadline, s.readDeadline))
+	}
+	s.mu.Unlock()
+
+	m, err := s.rc.ReadMessage()
+	if err != nil {
+		if isTimeout(err) {
+			s.mu.Lock()
+			gone := s.closed || s.readShut
+			s.mu.Unlock()
+			if !gone {
+				return 0, err
+			}
+			s.endRead(ErrClosed, net.ErrClosed)
+			return 0, nil
+		}
+		s.readFailed(err)
+		return 0, nil
+	}
+	switch m.Type {
+	case record.TypeApplicationData:
+		if dst != nil && len(s.rbuf) == 0 {
+			n = copy(dst, m.Data)
+			m.Data = m.Data[n:]
+		}
+		if len(m.Data) > 0 {
+			s.rbuf = append(s.rbuf, m.Data...)
+		}
+	case record.TypeHandshake:
+		s.postHandshake(m.Data)
+	case record.TypeAlert:
+		s.logAlert(NewAlertError(m.Alert, s.role, "connection", nil))
+	default:
+		s.endRead(s.fail(record.Alert{Level: record.Fatal, Description: record.UnexpectedMessage,
+			Reason: m.Type.String() + " after the handshake"}, "connection"), nil)
+	}
+	return n, nil
+}
+
+// endRead records why the read side has ended, if nothing has yet; readMu
+// held.
+func (s *Socket) endRead(err, cause error) {
+	if s.rerr == nil {
+		s.rerr = err
+		s.rcause = cause
+	}
+}
+
+// postHandshake hands a handshake message received after the handshake
+// (a HelloRequest, a renegotiating ClientHello, TLS 1.3 tickets and key
+// updates) to the handshake, which may answer it; readMu held.
+func (s *Socket) postHandshake(msg []byte) {
+	s.mu.Lock()
+	neg := s.neg
+	s.mu.Unlock()
+	if neg == nil || neg.handle == nil {
+		s.endRead(s.fail(record.Alert{Level: record.Fatal, Description: record.UnexpectedMessage,
+			Reason: "handshake message after the handshake"}, "connection"), nil)
+		return
+	}
+	s.writeMu.Lock()
+	s.mu.Lock()
+	if err := s.writeErrLocked(); err != nil {
+		s.mu.Unlock()
+		s.writeMu.Unlock()
+		return
+	}
+	_ = s.transport.SetWriteDeadline(s.writeDeadline)
+	s.mu.Unlock()
+	err := neg.handle(s.rc, msg)
+	s.writeMu.Unlock()
+	if err != nil {
+		s.readFailed(err)
+		return
+	}
+	if neg.refresh != nil {
+		fresh := neg.refresh()
+		s.mu.Lock()
+		s.neg = fresh
+		s.mu.Unlock()
+	}
+}
+
+// readFailed records a read error that ends the read side; readMu held.
+// A close_notify from the peer (io.EOF) is answered with one, and with
+// exit_on_close (the default) the transport is closed; the end of the
+// transport is a close as well, without the answer. Alerts, received or
+// raised, end the connection through fail.
+func (s *Socket) readFailed(err error) {
+	s.mu.Lock()
+	closed := s.closed || s.readShut
+	s.mu.Unlock()
+	var a record.Alert
+	switch {
+	case closed:
+		s.endRead(ErrClosed, net.ErrClosed)
+	case isAlert(err, &a):
+		s.endRead(s.fail(err, "connection"), nil)
+	case errors.Is(err, io.EOF):
+		s.endRead(ErrClosed, io.EOF)
+		s.peerClose(true)
+	default:
+		s.endRead(ErrClosed, err)
+		s.peerClose(false)
+	}
+}
+
+// peerClose handles the end of the peer's side of the connection: with
+// exit_on_close, answer a close_notify (when the peer sent one) and close
+// the transport.
+func (s *Socket) peerClose(notified bool) {
+	s.mu.Lock()
+	s.peerClosed = true
+	if !s.cfg.sock.exitOnClose || s.closed {
+		s.mu.Unlock()
+		return
+	}
+	answer := notified && s.fatal == nil && !s.sentClose && !s.writeShut && !s.transportClosed && s.werr == nil
+	if answer {
+		s.sentClose = true
+		_ = s.transport.SetWriteDeadline(time.Now().Add(s.cfg.alertTimeout))
+	}
+	s.mu.Unlock()
+	if answer {
+		s.writeMu.Lock()
+		_ = s.rc.SendAlert(record.Warning, record.CloseNotify)
+		s.writeMu.Unlock()
+	}
+	s.closeTransport()
+}
+
+// Setopts sets socket options, as Erlang's setopts/2: Active (with
+// Erlang's rule for ActiveN: the count is added to the current one, and
+// reaching 0 or less makes the socket passive without a Passive message),
+// Mode (accepted and reported; data is always []byte), and the other
+// socket options, which are stored and, for a TCP transport, applied to
+// it where Go allows (nodelay, keepalive, recbuf, sndbuf, linger, and on
+// Unix reuseaddr and tos). ssl options and the options fixed once the
+// socket exists (ip, port, backlog) are refused with an *OptionError, and
+// so is a packet type other than raw (Reason "unsupported"), which is not
+// implemented yet. On error nothing changes.
+//
+// Switching to passive mode waits until the reading goroutine has stopped;
+// data it had read and not delivered is kept for Recv. Switching to active
+// mode delivers what was received and not yet read first.
+func (s *Socket) Setopts(opts ...Option) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return ErrClosed
+	}
+	cfg, err := s.cfg.setopts(opts...)
+	if err == nil {
+		err = checkPacket(cfg)
+	}
+	if err != nil {
+		s.mu.Unlock()
+		return err
+	}
+	active := s.active
+	given := make(map[string]bool, len(opts))
+	for _, o := range opts {
+		given[o.Name] = true
+		if o.Name == "active" {
+			var tmp socketOptions
+			if err := tmp.set(o); err == nil {
+				active = updateActive(active, tmp.active)
+			}
+		}
+	}
+	applySocketOptions(s.transport, &cfg.sock, given)
+	s.cfg = cfg
+	s.active = active
+	var wait chan struct{}
+	if active.on() {
+		s.startReaderLocked()
+	} else {
+		wait = s.stopReaderLocked()
+	}
+	s.mu.Unlock()
+	if wait != nil {
+		<-wait
+	}
+	return nil
+}
+
+// Getopts returns socket options by their Erlang names (all of them, in
+// Erlang's order, when none are named): the values set, the live active
+// mode (the remaining count for ActiveN), and, for options never set, what
+// the transport has (reuseaddr, nodelay, keepalive, recbuf, sndbuf and tos
+// where the system tells; ip and port from the local address). A value the
+// socket cannot tell is nil. ssl options are refused (see
+// ConnectionInformation); so are unknown names.
+func (s *Socket) Getopts(names ...string) ([]Option, error) {
+	s.mu.Lock()
+	cfg, active, closed := s.cfg, s.active, s.closed
+	s.mu.Unlock()
+	if closed {
+		return nil, ErrClosed
+	}
+	out, err := cfg.getopts(names...)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		switch out[i].Name {
+		case "active":
+			out[i].Value = active.value()
+		case "ip", "port":
+			if out[i].Value == nil {
+				if ap, err := addrPort(s.transport.LocalAddr()); err == nil {
+					if out[i].Name == "ip" {
+						out[i].Value = ap.Addr()
+					} else {
+						out[i].Value = int(ap.Port())
+					}
+				}
+			}
+		default:
+			if out[i].Value == nil {
+				if v, ok := liveSocketOption(s.transport, out[i].Name); ok {
+					out[i].Value = v
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// Close closes the connection, as Erlang's close/1: it sends close_notify
+// (unless the connection already ended, or the handshake has not run),
+// waiting at most alert_timeout for the transport to take it, closes the
+// transport and stops the active reader. Messages not yet delivered are
+// dropped, and no Closed message is sent for a close by the owner. Calls
+// blocked on the socket return ErrClosed. Close is idempotent: later calls
+// return nil.
+func (s *Socket) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	wait := s.stopReaderLocked()
+	_ = s.transport.SetReadDeadline(aLongTimeAgo)
+	notify := s.established.Load() && s.fatal == nil && !s.sentClose && !s.writeShut &&
+		!s.transportClosed && s.werr == nil
+	if notify {
+		s.sentClose = true
+		_ = s.transport.SetWriteDeadline(time.Now().Add(s.cfg.alertTimeout))
+	}
+	s.mu.Unlock()
+	if notify {
+		s.writeMu.Lock()
+		_ = s.rc.SendAlert(record.Warning, record.CloseNotify)
+		s.writeMu.Unlock()
+	}
+	s.closeTransport()
+	if wait != nil {
+		<-wait
+	}
+	return nil
+}
+
+// Shutdown closes one direction of the connection, as Erlang's
+// shutdown/2. Write sends close_notify and, for a transport that can
+// (TCP), closes its sending side; later sends return ErrClosed, while
+// data can still be received. Read stops receiving: the active reader
+// stops, data not yet read is dropped and later receives return ErrClosed
+// (the peer is told nothing). ReadWrite does both. Close must still be
+// called to release the socket. Erlang's close/2 downgrade
+// (CloseDowngrade) is not implemented yet.
+func (s *Socket) Shutdown(how How) error {
+	if how != Read && how != Write && how != ReadWrite {
+		return &reasonError{"einval", "the direction must be Read, Write or ReadWrite"}
+	}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return ErrClosed
+	}
+	var wait chan struct{}
+	if how == Read || how == ReadWrite {
+		s.readShut = true
+		wait = s.stopReaderLocked()
+		_ = s.transport.SetReadDeadline(aLongTimeAgo)
+	}
+	notify, closeWrite := false, false
+	if (how == Write || how == ReadWrite) && !s.writeShut {
+		s.writeShut = true
+		closeWrite = !s.transportClosed
+		notify = s.established.Load() && s.fatal == nil && !s.sentClose && closeWrite && s.werr == nil
+		if notify {
+			s.sentClose = true
+			_ = s.transport.SetWriteDeadline(time.Now().Add(s.cfg.alertTimeout))
+		}
+	}
+	s.mu.Unlock()
+	if wait != nil {
+		<-wait
+	}
+	if how == Read || how == ReadWrite {
+		s.readMu.Lock()
+		s.rbuf = nil
+		s.endRead(ErrClosed, net.ErrClosed)
+		s.readMu.Unlock()
+	}
+	var err error
+	if notify {
+		s.writeMu.Lock()
+		err = s.rc.SendAlert(record.Warning, record.CloseNotify)
+		s.writeMu.Unlock()
+	}
+	if cw, ok := s.transport.(interface{ CloseWrite() error }); ok && closeWrite {
+		if e := cw.CloseWrite(); err == nil {
+			err = e
+		}
+	}
+	if err != nil {
+		return &closedError{err}
+	}
+	return nil
+}
+
+// socketControl returns the function that sets options before a listening
+// or dialing socket is bound: reuseaddr, when given (Go turns it on for
+// listeners on Unix by default).
+func socketControl(sock *socketOptions) func(network, address string, c syscall.RawConn) error {
+	if !sock.reuseAddr.set {
+		return nil
+	}
+	v := boolInt(sock.reuseAddr.v)
+	return func(network, address string, c syscall.RawConn) error {
+		return rawSet(c, "reuseaddr", v)
+	}
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// applySocketOptions applies socket options to a TCP transport: those in
+// given, or every one set when given is nil. Errors are ignored, as the
+// options only tune the transport (the values stay recorded for Getopts).
+// Other transports are left alone.
+func applySocketOptions(conn net.Conn, sock *socketOptions, given map[string]bool) {
+	tc, ok := conn.(*net.TCPConn)
+	if !ok {
+		return
+	}
+	want := func(name string, set bool) bool {
+		if given != nil {
+			return given[name] && set
+		}
+		return set
+	}
+	if want("nodelay", sock.nodelay.set) {
+		_ = tc.SetNoDelay(sock.nodelay.v)
+	}
+	if want("keepalive", sock.keepalive.set) {
+		_ = tc.SetKeepAlive(sock.keepalive.v)
+	}
+	if want("recbuf", sock.recbuf.set) {
+		_ = tc.SetReadBuffer(sock.recbuf.v)
+	}
+	if want("sndbuf", sock.sndbuf.set) {
+		_ = tc.SetWriteBuffer(sock.sndbuf.v)
+	}
+	if want("linger", sock.linger != nil) {
+		if sock.linger.On {
+			_ = tc.SetLinger(int(sock.linger.Timeout / time.Second))
+		} else {
+			_ = tc.SetLinger(-1)
+		}
+	}
+	raw := []struct {
+		name string
+		set  bool
+		v    int
+	}{
+		{"reuseaddr", sock.reuseAddr.set, boolInt(sock.reuseAddr.v)},
+		{"tos", sock.tos.set, sock.tos.v},
+	}
+	for _, r := range raw {
+		if want(r.name, r.set) {
+			if sc, err := tc.SyscallConn(); err == nil {
+				_ = rawSet(sc, r.name, r.v)
+			}
+		}
+	}
+}
+
+// liveSocketOption reads a socket option from a TCP transport, as Getopts
+// reports an option never set.
+func liveSocketOption(conn net.Conn, name string) (any, bool) {
+	tc, ok := conn.(*net.TCPConn)
+	if !ok {
+		return nil, false
+	}
+	sc, err := tc.SyscallConn()
+	if err != nil {
+		return nil, false
+	}
+	v, ok := rawGet(sc, name)
+	if !ok {
+		return nil, false
+	}
+	switch name {
+	case "reuseaddr", "nodelay", "keepalive":
+		return v != 0, true
+	}
+	return v, true
 }

@@ -1,0 +1,197 @@
+package ssl
+
+import "time"
+
+// Active mode: one goroutine per socket reads from the network while the
+// socket is active and delivers messages to the owner channel. It holds
+// the read side (readMu) for as long as it runs, and it reads the next
+// record only after the owner has taken the previous message (a blocking
+// channel send), so nothing piles up beyond the channel's buffer. Setopts
+// to passive mode, Shutdown(Read) and Close stop it: they set stopReader,
+// close wake (a send blocked on the owner channel gives up; the data goes
+// back to the front of rbuf for Recv) and set a past read deadline (a
+// blocked read returns; the record layer keeps a partly read record).
+
+// Messages returns the socket's own owner channel, where an active socket
+// delivers Data, Closed, Error and Passive messages unless
+// ControllingProcess moved delivery elsewhere. Its buffer holds
+// DefaultMailboxSize messages; while it is full the socket reads nothing
+// more from the network. The channel is never closed: a Closed message
+// says that nothing more will come (there is none after Close).
+func (s *Socket) Messages() <-chan Message { return s.mailbox }
+
+// ControllingProcess makes owner the channel active-mode messages are
+// delivered to, as Erlang's controlling_process/2; nil gives delivery back
+// to the socket's own channel (Messages). When it returns, nothing more is
+// sent to the previous channel; messages already in that channel's buffer
+// stay there, for its reader to take. A message whose delivery was under
+// way goes to the new owner. The socket never closes an owner channel.
+// Unlike Erlang, any goroutine may call it: Go has no owner identity.
+func (s *Socket) ControllingProcess(owner chan<- Message) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	if owner == nil {
+		owner = s.mailbox
+	}
+	if owner == s.owner {
+		return nil
+	}
+	s.owner = owner
+	s.interruptSendLocked()
+	return nil
+}
+
+// interruptSendLocked makes a message send under way give up and look at
+// the owner and the stop flag again, and waits until it has; mu held.
+func (s *Socket) interruptSendLocked() {
+	close(s.wake)
+	s.wake = make(chan struct{})
+	gen := s.sendGen
+	for s.sending && s.sendGen == gen {
+		s.cond.Wait()
+	}
+}
+
+// startReaderLocked starts the reader goroutine if the socket is active
+// and may read: the handshake is done, no passive read is under way, the
+// socket is open for reading and the connection's end has not been
+// delivered yet; mu held.
+func (s *Socket) startReaderLocked() {
+	if s.reader || !s.active.on() || s.closed || s.readShut || s.closeDelivered ||
+		s.passiveReaders > 0 || !s.established.Load() {
+		return
+	}
+	s.reader = true
+	s.stopReader = false
+	done := make(chan struct{})
+	s.readerDone = done
+	go s.readLoop(done)
+}
+
+// stopReaderLocked asks the reader goroutine to stop and returns a channel
+// closed when it has (nil when none runs); mu held. The caller waits on it
+// after releasing mu.
+func (s *Socket) stopReaderLocked() chan struct{} {
+	if !s.reader {
+		return nil
+	}
+	if !s.stopReader {
+		s.stopReader = true
+		s.interruptSendLocked()
+		_ = s.transport.SetReadDeadline(aLongTimeAgo)
+	}
+	return s.readerDone
+}
+
+// readLoop is the reader goroutine.
+func (s *Socket) readLoop(done chan struct{}) {
+	s.readMu.Lock()
+	for s.readOne() {
+	}
+	s.mu.Lock()
+	s.reader = false
+	close(done)
+	// The mode may have been made active again after a stop was asked
+	// for; a new reader takes over once this one has let go of readMu.
+	s.startReaderLocked()
+	s.mu.Unlock()
+	s.readMu.Unlock()
+}
+
+// readOne delivers one message; it returns false when the reader must
+// stop.
+func (s *Socket) readOne() bool {
+	s.mu.Lock()
+	stop := s.stopReader || s.closed || !s.active.on()
+	s.mu.Unlock()
+	if stop {
+		return false
+	}
+	p, ok := s.extract(0)
+	if !ok {
+		if s.rerr != nil {
+			s.deliverEnd()
+			return false
+		}
+		// A time-out here is the interruption of a stop, or a deadline
+		// set by SetReadDeadline, which active mode does not honour: the
+		// loop looks at the flags again.
+		_, _ = s.fill(time.Time{}, nil, true)
+		return true
+	}
+	if !s.deliver(Data{Sock: s, Data: p}) {
+		s.rbuf = append(p, s.rbuf...)
+		return true
+	}
+	s.mu.Lock()
+	passive := false
+	switch s.active.kind {
+	case activeOnce:
+		s.active = activeMode{kind: activeFalse}
+	case activeN:
+		s.active.n--
+		if s.active.n <= 0 {
+			s.active = activeMode{kind: activeFalse}
+			passive = true
+		}
+	}
+	s.mu.Unlock()
+	if passive {
+		s.deliver(Passive{Sock: s})
+	}
+	return true
+}
+
+// deliverEnd delivers the end of the connection: the Error (once) when a
+// fatal error ended it, then Closed (once).
+func (s *Socket) deliverEnd() {
+	s.mu.Lock()
+	sendErr := !s.errorDelivered && s.fatal != nil && s.rerr == s.fatal
+	s.mu.Unlock()
+	if sendErr {
+		if !s.deliver(Error{Sock: s, Reason: s.rerr}) {
+			return
+		}
+		s.mu.Lock()
+		s.errorDelivered = true
+		s.mu.Unlock()
+	}
+	if s.deliver(Closed{Sock: s}) {
+		s.mu.Lock()
+		s.closeDelivered = true
+		s.mu.Unlock()
+	}
+}
+
+// deliver sends m to the owner channel, waiting as long as the owner
+// does not take it. It returns false, with m not delivered, when the
+// reader is asked to stop or the socket is closed.
+func (s *Socket) deliver(m Message) bool {
+	s.mu.Lock()
+	for {
+		if s.stopReader || s.closed {
+			s.mu.Unlock()
+			return false
+		}
+		owner, wake := s.owner, s.wake
+		s.sending = true
+		s.sendGen++
+		s.mu.Unlock()
+		sent := false
+		select {
+		case owner <- m:
+			sent = true
+		case <-wake:
+		}
+		s.mu.Lock()
+		s.sending = false
+		s.cond.Broadcast()
+		if sent {
+			s.mu.Unlock()
+			return true
+		}
+	}
+}

@@ -1,0 +1,105 @@
+package ssl
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/otpssl/ssl/record"
+)
+
+// This file is the one place that sends fatal alerts. Handshake and record
+// errors come here as values (a record.Alert, or an error wrapping one);
+// fail turns the first of them into the connection's sticky error, sends
+// the alert when this side raised it, and closes the transport. After it
+// nothing more is written: the record layer refuses writes after a fatal
+// alert, and every later call returns the sticky error first.
+
+// isAlert reports whether err carries an alert and puts it in a.
+func isAlert(err error, a *record.Alert) bool {
+	return errors.As(err, a)
+}
+
+// alertState returns the handshake state an error names, or def.
+func alertState(err error, def string) string {
+	return def
+}
+
+// fail ends the connection for err, which carries an alert (a record.Alert,
+// or a handshake error wrapping one) raised by this side or received from
+// the peer, in the handshake state named state (unless err names one). The
+// first such error sticks: it is recorded as the socket's fatal error, the
+// alert is logged and, when this side raised it, sent (bounded by
+// alert_timeout as a write deadline), and the transport is closed. A later
+// call returns the recorded error and sends nothing. An error without an
+// alert is reported as an internal_error this side raises.
+func (s *Socket) fail(err error, state string) error {
+	var a record.Alert
+	if !isAlert(err, &a) {
+		a = record.Alert{Level: record.Fatal, Description: record.InternalError}
+	}
+	if a.Level == 0 {
+		a.Level = record.Fatal
+	}
+	var cause error
+	if !a.Remote && !isBareAlert(err) {
+		cause = err
+	}
+	ae := NewAlertError(a, s.role, alertState(err, state), cause)
+
+	s.mu.Lock()
+	if s.fatal != nil {
+		f := s.fatal
+		s.closeTransportLocked()
+		s.mu.Unlock()
+		return f
+	}
+	s.fatal = ae
+	send := !a.Remote && !s.closed && !s.transportClosed && !s.sentClose && s.werr == nil
+	if send {
+		s.sentClose = true
+		_ = s.transport.SetWriteDeadline(time.Now().Add(s.cfg.alertTimeout))
+	}
+	s.mu.Unlock()
+
+	s.logAlert(ae)
+	if send {
+		s.writeMu.Lock()
+		_ = s.rc.SendAlert(a.Level, a.Description)
+		s.writeMu.Unlock()
+	}
+	s.closeTransport()
+	return ae
+}
+
+// isBareAlert reports whether err is a record.Alert itself, with no other
+// error around it to keep as the cause.
+func isBareAlert(err error) bool {
+	_, ok := err.(record.Alert)
+	return ok
+}
+
+// logAlert logs an alert sent or received, as Erlang's ssl does at level
+// notice, in Erlang's text ("TLS server: In state hello generated SERVER
+// ALERT: Fatal - Handshake Failure"), when the log_level (or log_alert)
+// option allows. close_notify is not logged.
+func (s *Socket) logAlert(ae *AlertError) {
+	if record.Description(ae.Description) == record.CloseNotify {
+		return
+	}
+	cfg := s.config()
+	if !cfg.logEnabled(LevelNotice) || cfg.logger == nil {
+		return
+	}
+	alerter := "own"
+	if ae.Remote {
+		alerter = "peer"
+	}
+	cfg.logger.LogAttrs(context.Background(), LevelNotice.slogLevel(), ae.Text(),
+		slog.String("protocol", "TLS"),
+		slog.String("role", s.role.String()),
+		slog.String("state", ae.State),
+		slog.String("alerter", alerter),
+		slog.String("alert", record.Description(ae.Description).String()))
+}
