@@ -30,17 +30,21 @@ const DefaultGrace = 5 * time.Second
 // fails tb if others still exist DefaultGrace after the test ends. Being
 // registered first, the cleanup runs after every cleanup the test
 // registers later (which typically close what the test opened).
-func Check(tb testing.TB) {
+//
+// ignore names functions (as they appear in stacks, such as
+// "pem.(*FileCache).cleaner") whose goroutines are not leaks: caches and
+// other process-wide helpers that a test may start and that live on.
+func Check(tb testing.TB, ignore ...string) {
 	tb.Helper()
-	CheckGrace(tb, DefaultGrace)
+	CheckGrace(tb, DefaultGrace, ignore...)
 }
 
 // CheckGrace is Check with a grace period of its own.
-func CheckGrace(tb testing.TB, grace time.Duration) {
+func CheckGrace(tb testing.TB, grace time.Duration, ignore ...string) {
 	tb.Helper()
 	before := ids(stacks())
 	tb.Cleanup(func() {
-		if extra := Wait(before, grace); len(extra) > 0 {
+		if extra := Wait(before, grace, ignore...); len(extra) > 0 {
 			tb.Errorf("leakcheck: %d goroutine(s) left running:\n\n%s", len(extra), strings.Join(extra, "\n\n"))
 		}
 	})
@@ -52,12 +56,13 @@ func Snapshot() map[uint64]bool {
 }
 
 // Wait waits up to grace for every goroutine not in before (and not one of
-// the runtime's or the testing package's own) to end, and returns the
-// stacks of those still running then; nil means none leaked.
-func Wait(before map[uint64]bool, grace time.Duration) []string {
+// the runtime's or the testing package's own, nor running one of the
+// functions in ignore) to end, and returns the stacks of those still
+// running then; nil means none leaked.
+func Wait(before map[uint64]bool, grace time.Duration, ignore ...string) []string {
 	deadline := time.Now().Add(grace)
 	for delay := time.Millisecond; ; delay *= 2 {
-		extra := leaked(before, stacks())
+		extra := leaked(before, stacks(), ignore)
 		if len(extra) == 0 || time.Now().After(deadline) {
 			return extra
 		}
@@ -132,14 +137,14 @@ var ignored = []string{
 
 // leaked returns, sorted, the stacks of goroutines not in before that are
 // not ignored, leaving out the caller's own goroutine.
-func leaked(before map[uint64]bool, all []string) []string {
+func leaked(before map[uint64]bool, all []string, ignore []string) []string {
 	var out []string
 	for i, s := range all {
 		if i == 0 {
 			continue // runtime.Stack lists the calling goroutine first
 		}
 		id, ok := goroutineID(s)
-		if !ok || before[id] || isIgnored(s) {
+		if !ok || before[id] || isIgnored(s) || mentions(s, ignore) {
 			continue
 		}
 		out = append(out, s)
@@ -151,6 +156,16 @@ func leaked(before map[uint64]bool, all []string) []string {
 func isIgnored(stack string) bool {
 	for _, f := range ignored {
 		if strings.Contains(stack, f) {
+			return true
+		}
+	}
+	return false
+}
+
+// mentions reports whether stack holds one of the names.
+func mentions(stack string, names []string) bool {
+	for _, n := range names {
+		if strings.Contains(stack, n) {
 			return true
 		}
 	}

@@ -77,3 +77,13 @@ func TestGoroutineID(t *testing.T) {
 		t.Error("goroutineID accepted nonsense")
 	}
 }
+
+func TestIgnoredFunctions(t *testing.T) {
+	before := Snapshot()
+	stop := make(chan struct{})
+	go parkForLeakcheckTest(stop)
+	defer close(stop)
+	if extra := Wait(before, 10*time.Millisecond, "leakcheck.parkForLeakcheckTest"); len(extra) != 0 {
+		t.Fatalf("an ignored goroutine was reported: %q", extra)
+	}
+}
