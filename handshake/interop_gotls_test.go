@@ -185,4 +185,3 @@ func TestGoTLSInterop(t *testing.T) {
 		}
 	}
 }
-
