@@ -180,22 +180,21 @@ func (c *clientHandshake) sendHello() (*clientHello, error) {
 
 // clientNegotiated is what the hello messages settled.
 type clientNegotiated struct {
-	cfg                *Config
-	hc                 *hsConn
-	version            cipher.Version
-	clientVersion      cipher.Version
-	suite              *cipher.Suite
-	clientRandom       [32]byte
-	serverRandom       [32]byte
-	sessionID          []byte
-	ems                bool
-	secureRenegotiate  bool
-	serverName         string
-	alpn               string
-	npnOffered         bool     // the server answered next_protocol_negotiation
-	npnServerProtocols []string // what it advertised
-	groups             []NamedGroup
-	schemes            []SignatureScheme
+	cfg               *Config
+	hc                *hsConn
+	version           cipher.Version
+	clientVersion     cipher.Version
+	suite             *cipher.Suite
+	clientRandom      [32]byte
+	serverRandom      [32]byte
+	sessionID         []byte
+	ems               bool
+	secureRenegotiate bool
+	serverName        string
+	alpn              string
+	npn               string // the protocol chosen by Next Protocol Negotiation
+	groups            []NamedGroup
+	schemes           []SignatureScheme
 }
 
 // readServerHello reads the ServerHello and checks it against the
@@ -340,9 +339,15 @@ func (n *clientNegotiated) serverExtensions(ch *ClientHello, sh *ServerHello) er
 	// RFC 7627, Section 5.2: the extended master secret is used when both
 	// sides have it. It is not defined for SSL 3.0.
 	n.ems = sh.ExtendedMasterSecret && n.version >= cipher.VersionTLS10
-	if sh.NextProtoNeg && n.version >= cipher.VersionTLS10 {
-		n.npnOffered = true
-		n.npnServerProtocols = sh.NextProtos
+	// draft-agl-tls-nextprotoneg-04, Section 3: the client chooses now
+	// and says so after ChangeCipherSpec (Erlang's
+	// client_preferred_next_protocols).
+	if sh.NextProtoNeg && n.version >= cipher.VersionTLS10 && n.cfg.NextProtocols != nil {
+		p, err := selectNextProtocol(n.cfg.NextProtocols, sh.NextProtos)
+		if err != nil {
+			return err
+		}
+		n.npn = p
 	}
 	n.serverName = ch.ServerName
 	return nil
@@ -507,12 +512,8 @@ func (c *clientCertify) sendFlight(params *ClientKXParams, peer *verifiedPeer, r
 	if err := installKeys(v, c.suite, keys, true, true, hc.rc); err != nil {
 		return nil, err
 	}
-	var npn string
-	if c.npnOffered && c.cfg.NextProtocols != nil {
-		if npn, err = selectNextProtocol(c.cfg.NextProtocols, c.npnServerProtocols); err != nil {
-			return nil, err
-		}
-		if err := hc.write(&NextProtocol{Protocol: npn}); err != nil {
+	if c.npn != "" {
+		if err := hc.write(&NextProtocol{Protocol: c.npn}); err != nil {
 			return nil, err
 		}
 	}
@@ -527,7 +528,7 @@ func (c *clientCertify) sendFlight(params *ClientKXParams, peer *verifiedPeer, r
 		return nil, err
 	}
 	st := &State{
-		Version: v, Suite: c.suite, ServerName: c.serverName, ALPN: c.alpn, NPN: npn,
+		Version: v, Suite: c.suite, ServerName: c.serverName, ALPN: c.alpn, NPN: c.npn,
 		SessionID: c.sessionID, ClientRandom: c.clientRandom, ServerRandom: c.serverRandom,
 		MasterSecret: master, ExtendedMasterSecret: c.ems, SecureRenegotiation: c.secureRenegotiate,
 		ClientFinished: vd, client: true, cfg: c.cfg,
