@@ -26,6 +26,7 @@ type hsPKI struct {
 	root                      *testpki.Cert
 	serverECDSA, serverRSA    *testpki.Cert
 	serverEd25519, serverP384 *testpki.Cert
+	serverECDH                *testpki.Cert // key usage keyAgreement, for static ECDH
 	clientECDSA, clientRSA    *testpki.Cert
 	otherRoot                 *testpki.Cert
 	clientOther               *testpki.Cert // issued by otherRoot
@@ -42,6 +43,8 @@ func newHSPKI(tb testing.TB) *hsPKI {
 		testpki.KeyUsage(x509.KeyUsageDigitalSignature|x509.KeyUsageKeyEncipherment))
 	p.serverEd25519 = p.root.Issue("server ed25519", testpki.DNS(hsServerName), testpki.Key(testpki.Ed25519))
 	p.serverP384 = p.root.Issue("server p384", testpki.DNS(hsServerName), testpki.Key(testpki.ECDSAP384))
+	p.serverECDH = p.root.Issue("server ecdh", testpki.DNS(hsServerName),
+		testpki.KeyUsage(x509.KeyUsageDigitalSignature|x509.KeyUsageKeyAgreement))
 	p.clientECDSA = p.root.Issue("client ecdsa")
 	p.clientRSA = p.root.Issue("client rsa", testpki.Key(testpki.RSA2048))
 	p.otherRoot = p.pki.Root("another root")
