@@ -123,7 +123,12 @@ type ourResult struct {
 // would: on a *handshake.Error that is not the peer's, it sends the alert
 // and closes the transport.
 func runOurs(conn net.Conn, client bool, cfg *handshake.Config) ourResult {
-	rc := record.NewConn(conn, record.Config{})
+	return runOursRecord(conn, client, cfg, record.Config{})
+}
+
+// runOursRecord is runOurs with the record layer settings rcfg.
+func runOursRecord(conn net.Conn, client bool, cfg *handshake.Config, rcfg record.Config) ourResult {
+	rc := record.NewConn(conn, rcfg)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	conn.SetDeadline(time.Now().Add(20 * time.Second))

@@ -39,12 +39,18 @@ type scriptPeer struct {
 // of a pipe and returns the scripted peer on the other.
 func startScript(t *testing.T, ourClient bool, cfg *handshake.Config) *scriptPeer {
 	t.Helper()
+	return startScriptRecord(t, ourClient, cfg, record.Config{})
+}
+
+// startScriptRecord is startScript with our side's record layer settings.
+func startScriptRecord(t *testing.T, ourClient bool, cfg *handshake.Config, rcfg record.Config) *scriptPeer {
+	t.Helper()
 	a, b := net.Pipe()
 	p := &scriptPeer{t: t, conn: b, rc: record.NewConn(b, record.Config{}), client: ourClient == false,
 		ours: make(chan ourResult, 1), v: cipher.VersionTLS12,
 		suite: cipher.SuiteByName("AES128-GCM-SHA256")}
 	b.SetDeadline(time.Now().Add(20 * time.Second))
-	go func() { p.ours <- runOurs(a, ourClient, cfg) }()
+	go func() { p.ours <- runOursRecord(a, ourClient, cfg, rcfg) }()
 	t.Cleanup(func() { a.Close(); b.Close() })
 	return p
 }

@@ -1,7 +1,11 @@
 package handshake_test
 
 import (
+	"bytes"
+	"context"
+	"crypto/rand"
 	"errors"
+	"net"
 	"testing"
 
 	"github.com/otpssl/ssl/cipher"
@@ -634,5 +638,139 @@ func TestServerScriptedSuccess(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
+	}
+}
+
+// TestClientIgnores checks what a client ignores during the handshake
+// (HelloRequest, RFC 5246, Section 7.4.1.1; warning alerts), and where
+// that stops.
+func TestClientIgnores(t *testing.T) {
+	leakcheck.Check(t)
+	pki := newHSPKI(t)
+	t.Run("hello-request-and-warnings", func(t *testing.T) {
+		p := startScript(t, true, pki.clientConfig(cipher.SuiteByName("AES128-GCM-SHA256")))
+		p.readClientHello()
+		p.writeRawHS(marshal(t, &handshake.HelloRequest{}))
+		p.flush()
+		p.fail(p.rc.SendAlert(record.Warning, record.UnrecognizedName))
+		flight := p.serverFlight(pki)
+		p.writeHS(flight[0])
+		p.writeRawHS(marshal(t, &handshake.HelloRequest{}))
+		p.writeHS(flight[1:]...)
+		p.flush()
+		p.readClientKX(pki)
+		p.readClientFinish()
+		p.sendCCS()
+		p.send(marshal(t, &handshake.Finished{VerifyData: p.finished(false)}))
+		if r := <-p.ours; r.err != nil || p.err != nil {
+			t.Fatalf("ours %v, script %v", r.err, p.err)
+		}
+	})
+	t.Run("too-many-hello-requests", func(t *testing.T) {
+		p := startScript(t, true, pki.clientConfig(cipher.SuiteByName("AES128-GCM-SHA256")))
+		p.readClientHello()
+		for i := 0; i < 5; i++ {
+			p.writeRawHS(marshal(t, &handshake.HelloRequest{}))
+		}
+		p.flush()
+		p.expectFailure("hello", record.UnexpectedMessage)
+	})
+	t.Run("hello-request-with-body", func(t *testing.T) {
+		p := startScript(t, true, pki.clientConfig(cipher.SuiteByName("AES128-GCM-SHA256")))
+		p.readClientHello()
+		p.writeRawHS([]byte{0, 0, 0, 1, 0})
+		p.flush()
+		p.expectFailure("hello", record.DecodeError)
+	})
+	t.Run("close-notify", func(t *testing.T) {
+		p := startScript(t, true, pki.clientConfig(cipher.SuiteByName("AES128-GCM-SHA256")))
+		p.readClientHello()
+		p.fail(p.rc.SendAlert(record.Warning, record.CloseNotify))
+		r := p.result()
+		var he *handshake.Error
+		if errors.As(r.err, &he) || r.err == nil {
+			t.Fatalf("close_notify during the handshake: %v; want a transport error", r.err)
+		}
+	})
+	t.Run("fatal-alert", func(t *testing.T) {
+		p := startScript(t, true, pki.clientConfig(cipher.SuiteByName("AES128-GCM-SHA256")))
+		p.readClientHello()
+		p.fail(p.rc.SendAlert(record.Fatal, record.InsufficientSecurity))
+		r := p.result()
+		wantRemote(t, r.err, record.InsufficientSecurity)
+		var he *handshake.Error
+		errors.As(r.err, &he)
+		if he.State != "hello" {
+			t.Fatalf("state %q", he.State)
+		}
+	})
+}
+
+// TestContextCancelled checks that a cancelled context ends a handshake
+// with the context's error, not an alert.
+func TestContextCancelled(t *testing.T) {
+	leakcheck.Check(t)
+	pki := newHSPKI(t)
+	a, b := net.Pipe()
+	defer a.Close()
+	defer b.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, client := range []bool{true, false} {
+		var err error
+		if client {
+			_, err = handshake.Client(ctx, record.NewConn(a, record.Config{}), pki.clientConfig(cipher.DefaultSuites()...))
+		} else {
+			_, err = handshake.Server(ctx, record.NewConn(a, record.Config{}), pki.serverConfig(pki.serverECDSA, cipher.DefaultSuites()...))
+		}
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("client %v: %v", client, err)
+		}
+		var he *handshake.Error
+		if errors.As(err, &he) {
+			t.Fatalf("a cancelled context became an alert: %v", he)
+		}
+	}
+	// A nil config is an internal_error, not a panic.
+	_, err := handshake.Client(context.Background(), record.NewConn(a, record.Config{}), nil)
+	wantHSAlert(t, err, record.InternalError)
+	_, err = handshake.Server(context.Background(), nil, &handshake.Config{})
+	wantHSAlert(t, err, record.InternalError)
+}
+
+// TestServerSSLv2Hello checks a server with v2_hello_compatible against a
+// client whose first message is an SSL 2.0 CLIENT-HELLO (RFC 5246,
+// Appendix E.2), which enters the transcript as received.
+func TestServerSSLv2Hello(t *testing.T) {
+	leakcheck.Check(t)
+	pki := newHSPKI(t)
+	suite := cipher.SuiteByName("AES128-GCM-SHA256")
+	p := startScriptRecord(t, false, pki.serverConfig(pki.serverRSA, suite), record.Config{V2HelloCompatible: true})
+	var challenge [32]byte
+	if _, err := rand.Read(challenge[:]); err != nil {
+		t.Fatal(err)
+	}
+	specs := []byte{0, byte(suite.ID >> 8), byte(suite.ID), 0, 0, 0xff} // the suite and the renegotiation SCSV
+	msg := []byte{1, 3, 3, 0, byte(len(specs)), 0, 0, 0, 32}
+	msg = append(append(msg, specs...), challenge[:]...)
+	p.msgs = append(p.msgs, msg...)
+	p.cr = challenge
+	_, err := p.conn.Write(append([]byte{0x80 | byte(len(msg)>>8), byte(len(msg))}, msg...))
+	p.fail(err)
+	sh, _ := p.readServerFlight()
+	if sh.ExtendedMasterSecret || !sh.SecureRenegotiationSupported || sh.Version != cipher.VersionTLS12 {
+		t.Fatalf("ServerHello to an SSL 2.0 hello: %+v", sh)
+	}
+	p.writeHS(p.clientKX(pki))
+	p.sendCCS()
+	p.send(p.finishedMsg())
+	p.readCCS()
+	want := p.finished(false)
+	fin, err := handshake.UnmarshalFinished(p.expect(handshake.TypeFinished))
+	if err != nil || !bytes.Equal(fin.VerifyData, want) {
+		t.Fatalf("server Finished %x, want %x", fin.VerifyData, want)
+	}
+	if r := <-p.ours; r.err != nil || p.err != nil || r.st.ClientRandom != challenge {
+		t.Fatalf("ours %v, script %v", r.err, p.err)
 	}
 }
