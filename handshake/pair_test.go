@@ -2,17 +2,21 @@ package handshake_test
 
 import (
 	"bytes"
+	"crypto/x509"
 	"errors"
 	"math/big"
 	"net"
+	"strings"
 	"testing"
 
 	"github.com/otpssl/ssl/cipher"
+	"github.com/otpssl/ssl/crl"
 	"github.com/otpssl/ssl/handshake"
 	"github.com/otpssl/ssl/internal/leakcheck"
 	"github.com/otpssl/ssl/internal/testpki"
 	"github.com/otpssl/ssl/pem"
 	"github.com/otpssl/ssl/record"
+	"github.com/otpssl/ssl/x509path"
 )
 
 // ourPair runs our client against our server over net.Pipe and, when both
@@ -460,4 +464,88 @@ func TestPairClientAuth(t *testing.T) {
 	if cs, _ := mustPair(t, cli, srv); !cs.SecureRenegotiation {
 		t.Fatal("no secure renegotiation")
 	}
+}
+
+// TestPairVerificationOptions checks that the path options reach path
+// validation in a handshake: CRLs, depth, partial_chain, a verify fun's own
+// reason and its user state.
+func TestPairVerificationOptions(t *testing.T) {
+	leakcheck.Check(t)
+	p := newHSPKI(t)
+	s := suitesByName(t, "ECDHE-ECDSA-AES128-GCM-SHA256")
+	ica := p.root.Issue("intermediate", testpki.CA(0), testpki.CRLDistributionPoints("http://crl.test/ica.crl"))
+	leaf := ica.Issue("leaf", testpki.DNS(hsServerName), testpki.CRLDistributionPoints("http://crl.test/ica.crl"))
+	srv := p.serverConfig(nil, s...)
+	srv.Certificates = []handshake.Credential{{Chain: [][]byte{leaf.DER, ica.DER}, Key: leaf.Key}}
+
+	t.Run("revoked", func(t *testing.T) {
+		cache := crl.NewInternalCache()
+		if err := cache.InsertURI("http://crl.test/ica.crl", crl.FromDER(ica.CRL([]testpki.Revocation{leaf.Revoke(1)}))); err != nil {
+			t.Fatal(err)
+		}
+		cli := p.clientConfig(s...)
+		cli.PathOptions.CRLCheck, cli.PathOptions.CRLCache = crl.Peer, cache
+		cr, _ := ourPair(t, cli, srv)
+		wantHSAlert(t, cr.err, record.CertificateRevoked)
+		var bad x509path.BadCertError
+		if !errors.As(cr.err, &bad) || !strings.HasPrefix(bad.Reason.String(), "{revoked,") {
+			t.Fatalf("cause %v", cr.err)
+		}
+	})
+	t.Run("depth-0", func(t *testing.T) {
+		cli := p.clientConfig(s...)
+		cli.PathOptions.MaxDepth = -1
+		cr, _ := ourPair(t, cli, srv)
+		wantHSAlert(t, cr.err, record.HandshakeFailure)
+		var bad x509path.BadCertError
+		if !errors.As(cr.err, &bad) || bad.Reason != x509path.MaxPathLengthReached {
+			t.Fatalf("cause %v", cr.err)
+		}
+	})
+	t.Run("partial-chain", func(t *testing.T) {
+		cli := p.clientConfig(s...)
+		cli.PathOptions.TrustedCerts = nil
+		cli.PathOptions.PartialChain = func(chain [][]byte) ([]byte, bool) {
+			for _, c := range chain {
+				if bytes.Equal(c, ica.DER) {
+					return c, true
+				}
+			}
+			return nil, false
+		}
+		mustPair(t, cli, srv)
+	})
+	t.Run("verify-fun-reason", func(t *testing.T) {
+		cli := p.clientConfig(s...)
+		var seen []string
+		cli.PathOptions.UserState = 0
+		cli.PathOptions.VerifyFun = func(c *x509.Certificate, ev x509path.Event, us any) (x509path.Verdict, any) {
+			seen = append(seen, ev.String())
+			if ev.Kind == x509path.ValidPeer {
+				return x509path.Fail(x509path.Atom("not_this_one")), us
+			}
+			return x509path.DefaultVerifyPeer(c, ev, us.(int)+1)
+		}
+		cr, _ := ourPair(t, cli, srv)
+		wantHSAlert(t, cr.err, record.HandshakeFailure)
+		var bad x509path.BadCertError
+		if !errors.As(cr.err, &bad) || bad.Reason != x509path.Atom("not_this_one") || len(seen) == 0 {
+			t.Fatalf("cause %v, events %q", cr.err, seen)
+		}
+	})
+	t.Run("server-verifies-client-purpose", func(t *testing.T) {
+		// A client certificate for serverAuth only fails the clientAuth
+		// purpose the server checks.
+		serverOnly := p.root.Issue("server-only client", testpki.ExtKeyUsage(x509.ExtKeyUsageServerAuth))
+		cli := p.clientConfig(s...)
+		cli.Certificates = []handshake.Credential{cred(serverOnly)}
+		srv := p.serverConfig(p.serverECDSA, s...)
+		srv.VerifyPeer = true
+		_, sr := ourPair(t, cli, srv)
+		wantHSAlert(t, sr.err, record.HandshakeFailure)
+		var bad x509path.BadCertError
+		if !errors.As(sr.err, &bad) || !strings.Contains(bad.Reason.String(), "invalid_ext_keyusage") {
+			t.Fatalf("cause %v", sr.err)
+		}
+	})
 }
