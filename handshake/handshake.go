@@ -251,13 +251,13 @@ func (e *Error) Error() string {
 // Unwrap returns the cause.
 func (e *Error) Unwrap() error { return e.Err }
 
-// Erlang's state names.
+// Erlang's state names of the TLS 1.0-1.2 handshake ("abbreviated", the
+// state of a resumed handshake, comes with session resumption).
 const (
-	stateHello       = "hello"
-	stateCertify     = "certify"
-	stateCipher      = "cipher"
-	stateAbbreviated = "abbreviated"
-	stateConnection  = "connection"
+	stateHello      = "hello"
+	stateCertify    = "certify"
+	stateCipher     = "cipher"
+	stateConnection = "connection"
 )
 
 var errNilConfig = errors.New("handshake: nil Config or record.Conn")

@@ -99,7 +99,6 @@ type serverHello struct {
 	clientRandom   [32]byte
 	serverRandom   [32]byte
 	sessionID      []byte
-	sslv2Hello     bool
 	clientVersion  cipher.Version
 	serverNameSeen string
 }
@@ -107,7 +106,7 @@ type serverHello struct {
 // readClientHello reads and checks the ClientHello (RFC 5246, Section
 // 7.4.1.2) and makes the server's choices.
 func (s *serverHandshake) readClientHello() (*serverHello, error) {
-	ch, v2, err := s.hc.readClientHello()
+	ch, err := s.hc.readClientHello()
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +128,7 @@ func (s *serverHandshake) readClientHello() (*serverHello, error) {
 			s.cfg = nc
 		}
 	}
-	h := &serverHello{cfg: cfg, hc: s.hc, ch: ch, clientRandom: ch.Random, sslv2Hello: v2, serverNameSeen: ch.ServerName}
+	h := &serverHello{cfg: cfg, hc: s.hc, ch: ch, clientRandom: ch.Random, serverNameSeen: ch.ServerName}
 	if err := h.negotiateVersion(); err != nil {
 		return nil, err
 	}
@@ -175,7 +174,9 @@ func (s *serverHandshake) readClientHello() (*serverHello, error) {
 		return nil, err
 	}
 	// RFC 8446, Section 4.1.3: the downgrade sentinel, when this server
-	// implements a higher version than it negotiated.
+	// implements a higher version than it negotiated (the TLS 1.2 one as
+	// soon as TLS 1.3 is among the versions it implements; until then the
+	// TLS 1.1 one when it negotiates less than TLS 1.2).
 	SetDowngradeSentinel(&h.serverRandom, h.maxVersion, h.version)
 	if cfg.IssueSessionID {
 		h.sessionID = make([]byte, 32)

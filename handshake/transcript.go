@@ -279,23 +279,22 @@ func (c *hsConn) flush() error {
 // record layer's V2HelloCompatible an SSL 2.0 CLIENT-HELLO, which stands
 // for a ClientHello of the same version, random and TLS cipher suites,
 // with the null compression method and no extensions, and enters the
-// transcript as received (RFC 5246, Appendix E.2). v2 reports the second
-// form.
-func (c *hsConn) readClientHello() (ch *ClientHello, v2 bool, err error) {
+// transcript as received (RFC 5246, Appendix E.2).
+func (c *hsConn) readClientHello() (*ClientHello, error) {
 	for {
 		if err := c.ctx.Err(); err != nil {
-			return nil, false, err
+			return nil, err
 		}
 		msg, v2h, err := c.rc.ReadClientHello()
 		if err != nil {
 			var a record.Alert
 			if errors.As(err, &a) && a.Remote && a.Level == record.Warning {
 				if a.Description == record.CloseNotify {
-					return nil, false, io.ErrUnexpectedEOF
+					return nil, io.ErrUnexpectedEOF
 				}
 				continue
 			}
-			return nil, false, err
+			return nil, err
 		}
 		if v2h != nil {
 			c.tr.add(v2h.Raw)
@@ -304,20 +303,20 @@ func (c *hsConn) readClientHello() (ch *ClientHello, v2 bool, err error) {
 				Random:             v2h.Random(),
 				CipherSuites:       v2h.CipherSuites(),
 				CompressionMethods: []uint8{CompressionNull},
-			}, true, nil
+			}, nil
 		}
 		typ, _, err := ParseHeader(msg)
 		if err != nil {
-			return nil, false, err
+			return nil, err
 		}
 		if typ != TypeClientHello {
-			return nil, false, unexpected(typ.String(), "expected client_hello in state hello")
+			return nil, unexpected(typ.String(), "expected client_hello in state hello")
 		}
 		ch, err := UnmarshalClientHello(msg)
 		if err != nil {
-			return nil, false, err
+			return nil, err
 		}
 		c.tr.add(msg)
-		return ch, false, nil
+		return ch, nil
 	}
 }
