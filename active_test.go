@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/otpssl/ssl/internal/leakcheck"
 	"github.com/otpssl/ssl/record"
 )
 
@@ -50,7 +49,7 @@ func empty(t *testing.T, ch <-chan Message) {
 }
 
 func TestActiveTrueDeliversData(t *testing.T) {
-	leakcheck.Check(t)
+	checkLeaks(t)
 	useFake(t)
 	server, client := pair(t, newCreds(t), nil, []Option{Active(false)})
 	if err := client.Send([]byte("foo")); err != nil {
@@ -77,7 +76,7 @@ func TestActiveTrueDeliversData(t *testing.T) {
 // receiver goes through every mode, and checks that the bytes come out
 // exactly once and in order.
 func TestActiveTransitionsLoseNothing(t *testing.T) {
-	leakcheck.Check(t)
+	checkLeaks(t)
 	useFake(t)
 	server, client := pair(t, newCreds(t), []Option{Active(false)}, []Option{Active(false)})
 	const total = 600 << 10
@@ -146,8 +145,7 @@ func TestActiveTransitionsLoseNothing(t *testing.T) {
 		take(1)
 		drain() // once: at most one message, already taken
 		recv(5)
-		setopts(ActiveN(2))
-		setopts(ActiveN(2)) // adds: four messages, then Passive
+		setopts(ActiveN(4)) // four messages, then Passive
 		for i := 0; i < 4 && len(got) < total; i++ {
 			got = append(got, nextData(t, server, msgs)...)
 		}
@@ -173,7 +171,7 @@ func TestActiveTransitionsLoseNothing(t *testing.T) {
 }
 
 func TestActiveOnce(t *testing.T) {
-	leakcheck.Check(t)
+	checkLeaks(t)
 	useFake(t)
 	server, client := pair(t, newCreds(t), []Option{ActiveOnce()}, []Option{Active(false)})
 	if err := client.Send([]byte("one")); err != nil {
@@ -193,7 +191,7 @@ func TestActiveOnce(t *testing.T) {
 }
 
 func TestActiveNPassiveMessage(t *testing.T) {
-	leakcheck.Check(t)
+	checkLeaks(t)
 	useFake(t)
 	server, client := pair(t, newCreds(t), []Option{ActiveN(2)}, []Option{Active(false)})
 	for i := 0; i < 3; i++ {
@@ -234,7 +232,7 @@ func TestActiveNPassiveMessage(t *testing.T) {
 }
 
 func TestControllingProcessUnderTraffic(t *testing.T) {
-	leakcheck.Check(t)
+	checkLeaks(t)
 	useFake(t)
 	server, client := pair(t, newCreds(t), nil, []Option{Active(false)})
 	const total = 300 << 10
@@ -282,7 +280,7 @@ func TestControllingProcessUnderTraffic(t *testing.T) {
 // TestClosedOnceInEveryMode closes the peer while the socket is in each
 // mode and checks that Closed comes exactly once, last.
 func TestClosedOnceInEveryMode(t *testing.T) {
-	leakcheck.Check(t)
+	checkLeaks(t)
 	useFake(t)
 	c := newCreds(t)
 	modes := []struct {
@@ -335,7 +333,7 @@ func TestClosedOnceInEveryMode(t *testing.T) {
 }
 
 func TestLocalCloseInActiveModeSendsNothing(t *testing.T) {
-	leakcheck.Check(t)
+	checkLeaks(t)
 	useFake(t)
 	c := newCreds(t)
 	for _, opt := range []Option{Active(true), ActiveOnce(), ActiveN(4), Active(false)} {
@@ -353,7 +351,7 @@ func TestLocalCloseInActiveModeSendsNothing(t *testing.T) {
 // TestCloseUnblocksFullMailbox closes an active socket whose owner takes
 // nothing while the peer keeps sending.
 func TestCloseUnblocksFullMailbox(t *testing.T) {
-	leakcheck.Check(t)
+	checkLeaks(t)
 	useFake(t)
 	server, client := pair(t, newCreds(t), nil, []Option{Active(false)})
 	for i := 0; i < 3*DefaultMailboxSize; i++ {
@@ -382,7 +380,7 @@ func TestCloseUnblocksFullMailbox(t *testing.T) {
 // the reading: the sender blocks, and everything arrives once the owner
 // takes its messages.
 func TestFlowControl(t *testing.T) {
-	leakcheck.Check(t)
+	checkLeaks(t)
 	useFake(t)
 	server, client := pair(t, newCreds(t), nil, []Option{Active(false), SendTimeout(300 * time.Millisecond)})
 	chunk := numbered(0, 16<<10)
@@ -410,7 +408,7 @@ func TestFlowControl(t *testing.T) {
 }
 
 func TestActiveErrorThenClosed(t *testing.T) {
-	leakcheck.Check(t)
+	checkLeaks(t)
 	useFake(t)
 	server, client := pair(t, newCreds(t), nil, []Option{Active(false)})
 	// A record the server cannot open: bad_record_mac.

@@ -139,11 +139,14 @@ func (s *Socket) handshakeFailed(ctx context.Context, err error, op string) erro
 			return s.fail(err, "hello")
 		}
 	}
+	// The socket is closed: later calls say so (an alert would have been
+	// kept by fail and returned instead).
 	s.mu.Lock()
 	if s.fatal == nil {
-		s.fatal = result
+		s.fatal = ErrClosed
+	} else {
+		result = s.fatal
 	}
-	result = s.fatal
 	s.closeTransportLocked()
 	s.mu.Unlock()
 	return result

@@ -119,7 +119,7 @@ func (s *Socket) ConnectionInformation(items ...string) (ConnectionInfo, error) 
 			continue
 		}
 		seen[item] = true
-		if _, isOption := optSpecs[item]; isOption && optSpecs[item].class == classSSL {
+		if _, isOption := optSpecs[item]; isOption && optSpecs[item].class == classSSL && !infoItems[item] {
 			if defined == nil {
 				defined = make(map[string]Option)
 				for _, o := range cfg.definedOptions() {
@@ -135,6 +135,14 @@ func (s *Socket) ConnectionInformation(items ...string) (ConnectionInfo, error) 
 		add(item)
 	}
 	return info, nil
+}
+
+// infoItems are the items of ConnectionInformation that are not ssl
+// options; protocol is both, and means the negotiated version.
+var infoItems = map[string]bool{
+	"protocol": true, "cipher_suite": true, "selected_cipher_suite": true, "sni_hostname": true,
+	"ecc": true, "session_id": true, "negotiated_protocol": true,
+	"client_random": true, "server_random": true, "master_secret": true,
 }
 
 // negotiatedInfo returns what the handshake negotiated and the config, or

@@ -13,19 +13,15 @@ import (
 // listen/2. TransportAccept takes connections from it; it also implements
 // net.Listener, whose Accept returns passive sockets that run their
 // handshake at first use. It is safe for concurrent use: several
-// goroutines may accept at once, each with its own timeout.
+// goroutines may accept at once, each with its own timeout; they take
+// connections one at a time, in no set order.
 type ListenSocket struct {
 	cfg *config
 	ln  net.Listener
 
-	mu      sync.Mutex
-	closed  bool
-	waiters map[*acceptWaiter]struct{}
-}
-
-// acceptWaiter is one TransportAccept under way.
-type acceptWaiter struct {
-	deadline time.Time // zero: none
+	turn      chan struct{} // held by the accept calling ln.Accept
+	done      chan struct{} // closed by Close
+	closeOnce sync.Once
 }
 
 // Listen opens a listening socket on port (0 picks a free one; Addr tells
@@ -69,7 +65,7 @@ func Listen(port int, opts ...Option) (*ListenSocket, error) {
 	if ln == nil {
 		return nil, &closedError{errors.New("the cb_info listen function returned no listener")}
 	}
-	return &ListenSocket{cfg: cfg, ln: ln, waiters: make(map[*acceptWaiter]struct{})}, nil
+	return &ListenSocket{cfg: cfg, ln: ln, turn: make(chan struct{}, 1), done: make(chan struct{})}, nil
 }
 
 // Addr returns the address the socket listens on.
@@ -79,14 +75,12 @@ func (ls *ListenSocket) Addr() net.Addr { return ls.ln.Addr() }
 // under way return ErrClosed; sockets already accepted stay open. It is
 // idempotent.
 func (ls *ListenSocket) Close() error {
-	ls.mu.Lock()
-	if ls.closed {
-		ls.mu.Unlock()
-		return nil
-	}
-	ls.closed = true
-	ls.mu.Unlock()
-	return ls.ln.Close()
+	var err error
+	ls.closeOnce.Do(func() {
+		close(ls.done)
+		err = ls.ln.Close()
+	})
+	return err
 }
 
 // TransportAccept waits for a connection, as Erlang's transport_accept/2,
@@ -106,66 +100,56 @@ func (ls *ListenSocket) TransportAccept(timeout time.Duration) (*Socket, error) 
 	return newSocket(RoleServer, conn, ls.cfg, ""), nil
 }
 
-// acceptConn accepts one connection before deadline (zero: none). The
-// listener has one deadline for every accept under way: it is set to the
-// earliest deadline still ahead among them, and an accept woken by another
-// one's deadline goes back to waiting.
+// acceptConn accepts one connection before deadline (zero: none). One
+// accept at a time calls the listener's Accept, with its own deadline
+// set on the listener; the others wait for their turn, each until its own
+// deadline.
 func (ls *ListenSocket) acceptConn(deadline time.Time) (net.Conn, error) {
 	dl, canDeadline := ls.ln.(interface{ SetDeadline(time.Time) error })
-	if !deadline.IsZero() && !canDeadline {
-		return nil, &reasonError{"einval", "the listener has no SetDeadline method: only an infinite timeout is possible"}
+	var expired <-chan time.Time
+	if !deadline.IsZero() {
+		if !canDeadline {
+			return nil, &reasonError{"einval", "the listener has no SetDeadline method: only an infinite timeout is possible"}
+		}
+		t := time.NewTimer(time.Until(deadline))
+		defer t.Stop()
+		expired = t.C
 	}
-	w := &acceptWaiter{deadline: deadline}
-	ls.mu.Lock()
-	if ls.closed {
-		ls.mu.Unlock()
+	select {
+	case ls.turn <- struct{}{}:
+	case <-expired:
+		return nil, NewTimeoutError("transport_accept", nil)
+	case <-ls.done:
 		return nil, errUseOfClosed
 	}
-	ls.waiters[w] = struct{}{}
-	ls.setDeadlineLocked(dl)
-	ls.mu.Unlock()
-	defer func() {
-		ls.mu.Lock()
-		delete(ls.waiters, w)
-		ls.setDeadlineLocked(dl)
-		ls.mu.Unlock()
-	}()
-	for {
-		conn, err := ls.ln.Accept()
-		if err == nil {
-			return conn, nil
-		}
-		ls.mu.Lock()
-		closed := ls.closed
-		ls.mu.Unlock()
-		switch {
-		case closed || errors.Is(err, net.ErrClosed):
-			return nil, errUseOfClosed
-		case !isTimeout(err):
-			return nil, err
-		case !deadline.IsZero() && !time.Now().Before(deadline):
-			return nil, NewTimeoutError("transport_accept", err)
-		}
-		ls.mu.Lock()
-		ls.setDeadlineLocked(dl)
-		ls.mu.Unlock()
+	defer func() { <-ls.turn }()
+	select {
+	case <-ls.done:
+		return nil, errUseOfClosed
+	default:
 	}
+	if canDeadline {
+		_ = dl.SetDeadline(deadline)
+	}
+	conn, err := ls.ln.Accept()
+	switch {
+	case err == nil:
+		return conn, nil
+	case ls.isClosed() || errors.Is(err, net.ErrClosed):
+		return nil, errUseOfClosed
+	case isTimeout(err):
+		return nil, NewTimeoutError("transport_accept", err)
+	}
+	return nil, err
 }
 
-// setDeadlineLocked sets the listener's deadline to the earliest one ahead
-// among the accepts under way (none if none has one); mu held.
-func (ls *ListenSocket) setDeadlineLocked(dl interface{ SetDeadline(time.Time) error }) {
-	if dl == nil {
-		return
+func (ls *ListenSocket) isClosed() bool {
+	select {
+	case <-ls.done:
+		return true
+	default:
+		return false
 	}
-	now := time.Now()
-	var next time.Time
-	for w := range ls.waiters {
-		if !w.deadline.IsZero() && w.deadline.After(now) {
-			next = earliest(next, w.deadline)
-		}
-	}
-	_ = dl.SetDeadline(next)
 }
 
 // SSLAccept runs the server handshake on a socket from TransportAccept, as

@@ -54,6 +54,9 @@ func (s *Socket) Read(p []byte) (int, error) {
 	if s.isActive() {
 		return 0, ErrActive
 	}
+	if s.isClosed() {
+		return 0, errUseOfClosed
+	}
 	if len(p) == 0 {
 		return 0, nil
 	}

@@ -290,10 +290,10 @@ func (s *Socket) sendLocked(data [][]byte) error {
 // writeErrLocked returns why nothing may be sent, or nil; mu held.
 func (s *Socket) writeErrLocked() error {
 	switch {
-	case s.fatal != nil:
-		return s.fatal
 	case s.closed:
 		return ErrClosed
+	case s.fatal != nil:
+		return s.fatal
 	case s.werr != nil:
 		return s.werr
 	case s.writeShut || s.sentClose || s.transportClosed:
@@ -418,6 +418,9 @@ func (s *Socket) Recv(length int, timeout time.Duration) ([]byte, error) {
 	defer s.readMu.Unlock()
 	if s.isActive() {
 		return nil, ErrActive
+	}
+	if s.isClosed() {
+		return nil, ErrClosed
 	}
 	for {
 		if p, ok := s.extract(length); ok {

@@ -32,6 +32,14 @@ type creds struct {
 	root, server *testpki.Cert
 }
 
+// checkLeaks fails the test if it leaves goroutines behind, other than
+// the process-wide PEM cache cleaner (started when options read the
+// system's CA file).
+func checkLeaks(t *testing.T) {
+	t.Helper()
+	leakcheck.Check(t, "pem.(*FileCache).cleaner")
+}
+
 func newCreds(t *testing.T) *creds {
 	t.Helper()
 	pki := testpki.New(t)
@@ -258,7 +266,7 @@ func TestNumberedHelper(t *testing.T) {
 }
 
 func TestSendRecvPassive(t *testing.T) {
-	leakcheck.Check(t)
+	checkLeaks(t)
 	useFake(t)
 	server, client := passivePair(t, newCreds(t))
 
@@ -316,7 +324,7 @@ func TestSendRecvPassive(t *testing.T) {
 }
 
 func TestRecvTimeoutKeepsData(t *testing.T) {
-	leakcheck.Check(t)
+	checkLeaks(t)
 	useFake(t)
 	server, client := passivePair(t, newCreds(t))
 
@@ -360,7 +368,7 @@ func TestRecvTimeoutKeepsData(t *testing.T) {
 }
 
 func TestRecvPeerClose(t *testing.T) {
-	leakcheck.Check(t)
+	checkLeaks(t)
 	useFake(t)
 	c := newCreds(t)
 
@@ -403,7 +411,7 @@ func TestRecvPeerClose(t *testing.T) {
 }
 
 func TestRecvInActiveMode(t *testing.T) {
-	leakcheck.Check(t)
+	checkLeaks(t)
 	useFake(t)
 	server, _ := pair(t, newCreds(t), nil, []Option{Active(false)})
 	if _, err := server.Recv(0, 0); !errors.Is(err, ErrActive) {
@@ -417,7 +425,7 @@ func TestRecvInActiveMode(t *testing.T) {
 // TestSendRecvConcurrently sends both ways at once, each socket receiving
 // in one goroutine while it sends in another (run with -race).
 func TestSendRecvConcurrently(t *testing.T) {
-	leakcheck.Check(t)
+	checkLeaks(t)
 	useFake(t)
 	server, client := passivePair(t, newCreds(t))
 	const total = 1 << 20
@@ -462,7 +470,7 @@ func TestSendRecvConcurrently(t *testing.T) {
 }
 
 func TestCloseIsIdempotentAndFinal(t *testing.T) {
-	leakcheck.Check(t)
+	checkLeaks(t)
 	useFake(t)
 	server, client := passivePair(t, newCreds(t))
 	if err := client.Close(); err != nil {
@@ -490,7 +498,7 @@ func TestCloseIsIdempotentAndFinal(t *testing.T) {
 }
 
 func TestCloseUnblocksRecvAndSend(t *testing.T) {
-	leakcheck.Check(t)
+	checkLeaks(t)
 	useFake(t)
 	server, client := pair(t, newCreds(t), []Option{Active(false), AlertTimeoutOption(100 * time.Millisecond)}, []Option{Active(false)})
 	done := make(chan error, 2)
@@ -525,7 +533,7 @@ func TestCloseUnblocksRecvAndSend(t *testing.T) {
 }
 
 func TestShutdownWrite(t *testing.T) {
-	leakcheck.Check(t)
+	checkLeaks(t)
 	useFake(t)
 	server, client := pair(t, newCreds(t), []Option{Active(false), ExitOnClose(false)}, []Option{Active(false)})
 	if err := client.Send([]byte("request")); err != nil {
@@ -561,7 +569,7 @@ func TestShutdownWrite(t *testing.T) {
 }
 
 func TestShutdownRead(t *testing.T) {
-	leakcheck.Check(t)
+	checkLeaks(t)
 	useFake(t)
 	server, client := passivePair(t, newCreds(t))
 	if err := server.Shutdown(Read); err != nil {
@@ -582,7 +590,7 @@ func TestShutdownRead(t *testing.T) {
 }
 
 func TestSendTimeout(t *testing.T) {
-	leakcheck.Check(t)
+	checkLeaks(t)
 	useFake(t)
 	server, _ := pair(t, newCreds(t), []Option{Active(false), SendTimeout(100 * time.Millisecond)}, []Option{Active(false)})
 	chunk := make([]byte, 1<<16)
@@ -601,7 +609,7 @@ func TestSendTimeout(t *testing.T) {
 }
 
 func TestSetoptsAndGetopts(t *testing.T) {
-	leakcheck.Check(t)
+	checkLeaks(t)
 	useFake(t)
 	server, _ := pair(t, newCreds(t), []Option{Active(false), Nodelay(true), Mode(List)}, nil)
 
