@@ -50,7 +50,6 @@ func empty(t *testing.T, ch <-chan Message) {
 
 func TestActiveTrueDeliversData(t *testing.T) {
 	checkLeaks(t)
-	useFake(t)
 	server, client := pair(t, newCreds(t), nil, []Option{Active(false)})
 	if err := client.Send([]byte("foo")); err != nil {
 		t.Fatal(err)
@@ -77,7 +76,6 @@ func TestActiveTrueDeliversData(t *testing.T) {
 // exactly once and in order.
 func TestActiveTransitionsLoseNothing(t *testing.T) {
 	checkLeaks(t)
-	useFake(t)
 	server, client := pair(t, newCreds(t), []Option{Active(false)}, []Option{Active(false)})
 	const total = 600 << 10
 	sendErr := make(chan error, 1)
@@ -172,7 +170,6 @@ func TestActiveTransitionsLoseNothing(t *testing.T) {
 
 func TestActiveOnce(t *testing.T) {
 	checkLeaks(t)
-	useFake(t)
 	server, client := pair(t, newCreds(t), []Option{ActiveOnce()}, []Option{Active(false)})
 	if err := client.Send([]byte("one")); err != nil {
 		t.Fatal(err)
@@ -192,7 +189,6 @@ func TestActiveOnce(t *testing.T) {
 
 func TestActiveNPassiveMessage(t *testing.T) {
 	checkLeaks(t)
-	useFake(t)
 	server, client := pair(t, newCreds(t), []Option{ActiveN(2)}, []Option{Active(false)})
 	for i := 0; i < 3; i++ {
 		if err := client.Send([]byte{byte('a' + i)}); err != nil {
@@ -233,7 +229,6 @@ func TestActiveNPassiveMessage(t *testing.T) {
 
 func TestControllingProcessUnderTraffic(t *testing.T) {
 	checkLeaks(t)
-	useFake(t)
 	server, client := pair(t, newCreds(t), nil, []Option{Active(false)})
 	const total = 300 << 10
 	go func() {
@@ -281,7 +276,6 @@ func TestControllingProcessUnderTraffic(t *testing.T) {
 // mode and checks that Closed comes exactly once, last.
 func TestClosedOnceInEveryMode(t *testing.T) {
 	checkLeaks(t)
-	useFake(t)
 	c := newCreds(t)
 	modes := []struct {
 		name string
@@ -334,7 +328,6 @@ func TestClosedOnceInEveryMode(t *testing.T) {
 
 func TestLocalCloseInActiveModeSendsNothing(t *testing.T) {
 	checkLeaks(t)
-	useFake(t)
 	c := newCreds(t)
 	for _, opt := range []Option{Active(true), ActiveOnce(), ActiveN(4), Active(false)} {
 		server, client := pair(t, c, []Option{opt}, []Option{Active(false)})
@@ -352,7 +345,6 @@ func TestLocalCloseInActiveModeSendsNothing(t *testing.T) {
 // nothing while the peer keeps sending.
 func TestCloseUnblocksFullMailbox(t *testing.T) {
 	checkLeaks(t)
-	useFake(t)
 	server, client := pair(t, newCreds(t), nil, []Option{Active(false)})
 	for i := 0; i < 3*DefaultMailboxSize; i++ {
 		if err := client.Send([]byte(fmt.Sprint(i))); err != nil {
@@ -381,7 +373,6 @@ func TestCloseUnblocksFullMailbox(t *testing.T) {
 // takes its messages.
 func TestFlowControl(t *testing.T) {
 	checkLeaks(t)
-	useFake(t)
 	server, client := pair(t, newCreds(t), nil, []Option{Active(false), SendTimeout(300 * time.Millisecond)})
 	chunk := numbered(0, 16<<10)
 	sent := 0
@@ -409,7 +400,6 @@ func TestFlowControl(t *testing.T) {
 
 func TestActiveErrorThenClosed(t *testing.T) {
 	checkLeaks(t)
-	useFake(t)
 	server, client := pair(t, newCreds(t), nil, []Option{Active(false)})
 	// A record the server cannot open: bad_record_mac.
 	if _, err := client.transport.Write([]byte{23, 3, 3, 0, 40, 1, 2, 3, 4, 5, 6, 7, 8,

@@ -6,28 +6,36 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/otpssl/ssl/handshake"
 	"github.com/otpssl/ssl/record"
 )
 
 // This file is the one place that sends fatal alerts. Handshake and record
-// errors come here as values (a record.Alert, or an error wrapping one);
+// errors come here as values (a *handshake.Error or a record.Alert);
 // fail turns the first of them into the connection's sticky error, sends
 // the alert when this side raised it, and closes the transport. After it
 // nothing more is written: the record layer refuses writes after a fatal
 // alert, and every later call returns the sticky error first.
 
-// isAlert reports whether err carries an alert and puts it in a.
-func isAlert(err error, a *record.Alert) bool {
-	return errors.As(err, a)
+// alertOf returns the alert err carries: a *handshake.Error's (with its
+// state and cause), or a record.Alert's (state "" and, when the alert is
+// wrapped in another error, that error as the cause).
+func alertOf(err error) (a record.Alert, state string, cause error, ok bool) {
+	var he *handshake.Error
+	if errors.As(err, &he) {
+		return he.Alert, he.State, he.Err, true
+	}
+	if errors.As(err, &a) {
+		if _, bare := err.(record.Alert); !bare {
+			cause = err
+		}
+		return a, "", cause, true
+	}
+	return record.Alert{}, "", nil, false
 }
 
-// alertState returns the handshake state an error names, or def.
-func alertState(err error, def string) string {
-	return def
-}
-
-// fail ends the connection for err, which carries an alert (a record.Alert,
-// or a handshake error wrapping one) raised by this side or received from
+// fail ends the connection for err, which carries an alert (a
+// *handshake.Error or a record.Alert) raised by this side or received from
 // the peer, in the handshake state named state (unless err names one). The
 // first such error sticks: it is recorded as the socket's fatal error, the
 // alert is logged and, when this side raised it, sent (bounded by
@@ -35,18 +43,17 @@ func alertState(err error, def string) string {
 // call returns the recorded error and sends nothing. An error without an
 // alert is reported as an internal_error this side raises.
 func (s *Socket) fail(err error, state string) error {
-	var a record.Alert
-	if !isAlert(err, &a) {
-		a = record.Alert{Level: record.Fatal, Description: record.InternalError}
+	a, st, cause, ok := alertOf(err)
+	if !ok {
+		a, cause = record.Alert{Level: record.Fatal, Description: record.InternalError}, err
 	}
 	if a.Level == 0 {
 		a.Level = record.Fatal
 	}
-	var cause error
-	if !a.Remote && !isBareAlert(err) {
-		cause = err
+	if st != "" {
+		state = st
 	}
-	ae := NewAlertError(a, s.role, alertState(err, state), cause)
+	ae := NewAlertError(a, s.role, state, cause)
 
 	s.mu.Lock()
 	if s.fatal != nil {
@@ -71,13 +78,6 @@ func (s *Socket) fail(err error, state string) error {
 	}
 	s.closeTransport()
 	return ae
-}
-
-// isBareAlert reports whether err is a record.Alert itself, with no other
-// error around it to keep as the cause.
-func isBareAlert(err error) bool {
-	_, ok := err.(record.Alert)
-	return ok
 }
 
 // logAlert logs an alert sent or received, as Erlang's ssl does at level

@@ -163,7 +163,6 @@ func TestLogAlertFalse(t *testing.T) {
 // the alert sent, nothing after it, and the error sticking.
 func TestFatalAlertAfterHandshake(t *testing.T) {
 	checkLeaks(t)
-	useFake(t)
 	server, client := passivePair(t, newCreds(t))
 	bad := append([]byte{23, 3, 3, 0, 40}, make([]byte, 40)...)
 	if _, err := client.transport.Write(bad); err != nil {
@@ -249,7 +248,6 @@ func TestPostHandshakeMessages(t *testing.T) {
 // reader: every send fails or completes before the alert, none after.
 func TestSendWhileAlertIsSent(t *testing.T) {
 	checkLeaks(t)
-	useFake(t)
 	server, client := pair(t, newCreds(t), nil, []Option{Active(false)})
 	stop := make(chan struct{})
 	done := make(chan error, 1)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/otpssl/ssl/cipher"
+	"github.com/otpssl/ssl/handshake"
 	"github.com/otpssl/ssl/record"
 )
 
@@ -40,10 +41,41 @@ type negotiated struct {
 // already set on the transport, and the transport's deadlines are set in
 // the past when ctx is done. It sends no alert and closes nothing: an
 // error comes back to runHandshake. It is a variable so that the socket
-// layer's tests can replace it.
-var handshakeStep = func(ctx context.Context, s *Socket, cfg *config) (*negotiated, error) {
-	return nil, record.Alert{Level: record.Fatal, Description: record.InternalError,
-		Reason: "the TLS handshake is not implemented yet"}
+// layer's tests can put a handshake of their own in its place.
+var handshakeStep = tlsHandshake
+
+// tlsHandshake runs the handshake package's client or server.
+func tlsHandshake(ctx context.Context, s *Socket, cfg *config) (*negotiated, error) {
+	var st *handshake.State
+	var err error
+	if s.role == RoleClient {
+		st, err = handshake.Client(ctx, s.rc, cfg.handshakeConfig(s.host, remoteIP(s.transport)))
+	} else {
+		st, err = handshake.Server(ctx, s.rc, cfg.handshakeConfig("", netip.Addr{}))
+	}
+	if err != nil {
+		return nil, err
+	}
+	return fromState(st), nil
+}
+
+// fromState keeps what the socket reports of a handshake's outcome.
+func fromState(st *handshake.State) *negotiated {
+	return &negotiated{
+		version:      st.Version,
+		suite:        st.Suite,
+		peerCerts:    st.PeerCertificates,
+		serverName:   st.ServerName,
+		alpn:         st.ALPN,
+		npn:          st.NPN,
+		sessionID:    st.SessionID,
+		clientRandom: st.ClientRandom,
+		serverRandom: st.ServerRandom,
+		masterSecret: st.MasterSecret,
+		group:        st.Group,
+		handle:       st.HandleMessage,
+		refresh:      func() *negotiated { return fromState(st) },
+	}
 }
 
 // timeoutContext returns a context that ends after timeout (Infinity:
@@ -118,8 +150,8 @@ func (s *Socket) handshakeFailed(ctx context.Context, err error, op string) erro
 	s.mu.Lock()
 	closed := s.closed
 	s.mu.Unlock()
-	var a record.Alert
 	var result error
+	_, _, _, isAlert := alertOf(err)
 	switch {
 	case closed:
 		result = ErrClosed
@@ -127,9 +159,10 @@ func (s *Socket) handshakeFailed(ctx context.Context, err error, op string) erro
 		result = ctx.Err()
 	case ctx.Err() != nil || isTimeout(err):
 		result = NewTimeoutError(op, err)
-	case isAlert(err, &a):
+	case isAlert:
 		return s.fail(err, "hello")
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, ErrClosed):
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.ErrClosedPipe),
+		errors.Is(err, ErrClosed), errors.Is(err, record.ErrWriteClosed):
 		result = &closedError{err}
 	default:
 		var ne net.Error

@@ -155,7 +155,6 @@ func TestListenSocketCloseUnblocksAccept(t *testing.T) {
 
 func TestSSLAcceptOptions(t *testing.T) {
 	checkLeaks(t)
-	useFake(t)
 	c := newCreds(t)
 	// No certificate at Listen: SSLAccept refuses, unless its own options
 	// bring one.
@@ -230,7 +229,6 @@ func TestSSLAcceptOptions(t *testing.T) {
 
 func TestSSLAcceptTimeoutClosesTransport(t *testing.T) {
 	checkLeaks(t)
-	useFake(t)
 	ls, err := Listen(0, newCreds(t).serverOpts(IP(mustAddr("127.0.0.1")))...)
 	if err != nil {
 		t.Fatal(err)

@@ -53,7 +53,6 @@ func netPair(t *testing.T, c *creds) (net.Conn, *Socket) {
 
 func TestNetConnLazyHandshakeAndEcho(t *testing.T) {
 	checkLeaks(t)
-	useFake(t)
 	c := newCreds(t)
 	ls, err := Listen(0, c.serverOpts(IP(mustAddr("127.0.0.1")))...)
 	if err != nil {
@@ -109,7 +108,6 @@ func TestNetConnLazyHandshakeAndEcho(t *testing.T) {
 
 func TestNetConnReadDeadline(t *testing.T) {
 	checkLeaks(t)
-	useFake(t)
 	server, client := netPair(t, newCreds(t))
 	if err := client.Send([]byte("x")); err != nil { // lets the server's handshake run
 		t.Fatal(err)
@@ -166,7 +164,6 @@ func TestNetConnReadDeadline(t *testing.T) {
 
 func TestNetConnWriteDeadline(t *testing.T) {
 	checkLeaks(t)
-	useFake(t)
 	server, client := netPair(t, newCreds(t))
 	if err := client.Send([]byte("x")); err != nil {
 		t.Fatal(err)
@@ -189,7 +186,6 @@ func TestNetConnWriteDeadline(t *testing.T) {
 
 func TestNetConnCloseAndEOF(t *testing.T) {
 	checkLeaks(t)
-	useFake(t)
 	server, client := netPair(t, newCreds(t))
 	if err := client.Send([]byte("bye")); err != nil {
 		t.Fatal(err)
@@ -218,7 +214,6 @@ func TestNetConnCloseAndEOF(t *testing.T) {
 
 func TestNetConnTruncation(t *testing.T) {
 	checkLeaks(t)
-	useFake(t)
 	server, client := netPair(t, newCreds(t))
 	if err := client.Send([]byte("cut")); err != nil {
 		t.Fatal(err)
@@ -232,7 +227,6 @@ func TestNetConnTruncation(t *testing.T) {
 
 func TestNetConnConcurrentReadWrite(t *testing.T) {
 	checkLeaks(t)
-	useFake(t)
 	server, client := netPair(t, newCreds(t))
 	const total = 512 << 10
 	var wg sync.WaitGroup

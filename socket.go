@@ -607,11 +607,11 @@ func (s *Socket) readFailed(err error) {
 	s.mu.Lock()
 	closed := s.closed || s.readShut
 	s.mu.Unlock()
-	var a record.Alert
+	_, _, _, isAlert := alertOf(err)
 	switch {
 	case closed:
 		s.endRead(ErrClosed, net.ErrClosed)
-	case isAlert(err, &a):
+	case isAlert:
 		s.endRead(s.fail(err, "connection"), nil)
 	case errors.Is(err, io.EOF):
 		s.endRead(ErrClosed, io.EOF)

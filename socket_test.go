@@ -267,7 +267,6 @@ func TestNumberedHelper(t *testing.T) {
 
 func TestSendRecvPassive(t *testing.T) {
 	checkLeaks(t)
-	useFake(t)
 	server, client := passivePair(t, newCreds(t))
 
 	if err := client.Send([]byte("hello")); err != nil {
@@ -325,7 +324,6 @@ func TestSendRecvPassive(t *testing.T) {
 
 func TestRecvTimeoutKeepsData(t *testing.T) {
 	checkLeaks(t)
-	useFake(t)
 	server, client := passivePair(t, newCreds(t))
 
 	if err := client.Send([]byte("12345")); err != nil {
@@ -369,7 +367,6 @@ func TestRecvTimeoutKeepsData(t *testing.T) {
 
 func TestRecvPeerClose(t *testing.T) {
 	checkLeaks(t)
-	useFake(t)
 	c := newCreds(t)
 
 	// Recv(N): fewer than N bytes then close: ErrClosed, the bytes dropped.
@@ -412,7 +409,6 @@ func TestRecvPeerClose(t *testing.T) {
 
 func TestRecvInActiveMode(t *testing.T) {
 	checkLeaks(t)
-	useFake(t)
 	server, _ := pair(t, newCreds(t), nil, []Option{Active(false)})
 	if _, err := server.Recv(0, 0); !errors.Is(err, ErrActive) {
 		t.Errorf("Recv in active mode = %v, want ErrActive", err)
@@ -426,7 +422,6 @@ func TestRecvInActiveMode(t *testing.T) {
 // in one goroutine while it sends in another (run with -race).
 func TestSendRecvConcurrently(t *testing.T) {
 	checkLeaks(t)
-	useFake(t)
 	server, client := passivePair(t, newCreds(t))
 	const total = 1 << 20
 	var wg sync.WaitGroup
@@ -471,7 +466,6 @@ func TestSendRecvConcurrently(t *testing.T) {
 
 func TestCloseIsIdempotentAndFinal(t *testing.T) {
 	checkLeaks(t)
-	useFake(t)
 	server, client := passivePair(t, newCreds(t))
 	if err := client.Close(); err != nil {
 		t.Fatal(err)
@@ -499,7 +493,6 @@ func TestCloseIsIdempotentAndFinal(t *testing.T) {
 
 func TestCloseUnblocksRecvAndSend(t *testing.T) {
 	checkLeaks(t)
-	useFake(t)
 	server, client := pair(t, newCreds(t), []Option{Active(false), AlertTimeoutOption(100 * time.Millisecond)}, []Option{Active(false)})
 	done := make(chan error, 2)
 	go func() {
@@ -534,7 +527,6 @@ func TestCloseUnblocksRecvAndSend(t *testing.T) {
 
 func TestShutdownWrite(t *testing.T) {
 	checkLeaks(t)
-	useFake(t)
 	server, client := pair(t, newCreds(t), []Option{Active(false), ExitOnClose(false)}, []Option{Active(false)})
 	if err := client.Send([]byte("request")); err != nil {
 		t.Fatal(err)
@@ -570,7 +562,6 @@ func TestShutdownWrite(t *testing.T) {
 
 func TestShutdownRead(t *testing.T) {
 	checkLeaks(t)
-	useFake(t)
 	server, client := passivePair(t, newCreds(t))
 	if err := server.Shutdown(Read); err != nil {
 		t.Fatal(err)
@@ -591,7 +582,6 @@ func TestShutdownRead(t *testing.T) {
 
 func TestSendTimeout(t *testing.T) {
 	checkLeaks(t)
-	useFake(t)
 	server, _ := pair(t, newCreds(t), []Option{Active(false), SendTimeout(100 * time.Millisecond)}, []Option{Active(false)})
 	chunk := make([]byte, 1<<16)
 	var err error
@@ -610,7 +600,6 @@ func TestSendTimeout(t *testing.T) {
 
 func TestSetoptsAndGetopts(t *testing.T) {
 	checkLeaks(t)
-	useFake(t)
 	server, _ := pair(t, newCreds(t), []Option{Active(false), Nodelay(true), Mode(List)}, nil)
 
 	opts, err := server.Getopts("active", "mode", "packet", "nodelay", "ip", "port", "keepalive")
