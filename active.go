@@ -81,7 +81,7 @@ func (s *Socket) stopReaderLocked() chan struct{} {
 	if !s.stopReader {
 		s.stopReader = true
 		s.interruptSendLocked()
-		_ = s.transport.SetReadDeadline(aLongTimeAgo)
+		s.setReadDeadlineLocked(aLongTimeAgo)
 	}
 	return s.readerDone
 }

@@ -66,7 +66,7 @@ func (s *Socket) fail(err error, state string) error {
 	send := !a.Remote && !s.closed && !s.transportClosed && !s.sentClose && s.werr == nil
 	if send {
 		s.sentClose = true
-		_ = s.transport.SetWriteDeadline(time.Now().Add(s.cfg.alertTimeout))
+		s.setWriteDeadlineLocked(time.Now().Add(s.cfg.alertTimeout))
 	}
 	s.mu.Unlock()
 

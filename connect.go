@@ -110,13 +110,15 @@ func (s *Socket) runHandshake(ctx context.Context, cfg *config, op string) error
 		return ErrClosed
 	}
 	dl, _ := ctx.Deadline()
-	_ = s.transport.SetDeadline(dl)
+	s.setReadDeadlineLocked(dl)
+	s.setWriteDeadlineLocked(dl)
 	s.mu.Unlock()
 
 	interrupted := make(chan struct{})
 	stop := context.AfterFunc(ctx, func() {
 		s.mu.Lock()
-		_ = s.transport.SetDeadline(aLongTimeAgo)
+		s.setReadDeadlineLocked(aLongTimeAgo)
+		s.setWriteDeadlineLocked(aLongTimeAgo)
 		s.mu.Unlock()
 		close(interrupted)
 	})
@@ -130,7 +132,8 @@ func (s *Socket) runHandshake(ctx context.Context, cfg *config, op string) error
 		err = ErrClosed
 	}
 	if err == nil {
-		_ = s.transport.SetDeadline(time.Time{})
+		s.setReadDeadlineLocked(time.Time{})
+		s.setWriteDeadlineLocked(time.Time{})
 		s.cfg = cfg
 		s.neg = neg
 		s.established.Store(true)

@@ -251,7 +251,7 @@ func TestRealHandshakeInformation(t *testing.T) {
 }
 
 // goTLSConfig is a crypto/tls configuration that trusts the test root.
-func (c *creds) goTLSConfig(t *testing.T) *tls.Config {
+func (c *creds) goTLSConfig(t testing.TB) *tls.Config {
 	t.Helper()
 	pool := x509.NewCertPool()
 	pool.AddCert(c.root.Cert)

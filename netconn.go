@@ -151,7 +151,7 @@ func (s *Socket) SetReadDeadline(t time.Time) error {
 	}
 	s.readDeadline = t
 	if !s.reader && !s.readShut {
-		_ = s.transport.SetReadDeadline(t)
+		s.setReadDeadlineLocked(t)
 	}
 	return nil
 }
@@ -168,7 +168,7 @@ func (s *Socket) SetWriteDeadline(t time.Time) error {
 	}
 	s.writeDeadline = t
 	if s.fatal == nil && !s.sentClose {
-		_ = s.transport.SetWriteDeadline(t)
+		s.setWriteDeadlineLocked(t)
 	}
 	return nil
 }

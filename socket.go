@@ -134,8 +134,10 @@ type Socket struct {
 	transportClosed bool
 	active          activeMode
 	passiveReaders  int // Recv and Read calls under way
-	readDeadline    time.Time
+	readDeadline    time.Time // the net.Conn deadlines
 	writeDeadline   time.Time
+	rdl, wdl        time.Time // the deadlines last set on the transport
+	rdlSet, wdlSet  bool
 
 	// Active delivery (active.go).
 	mailbox        chan Message
@@ -205,6 +207,29 @@ func (s *Socket) config() *config {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.cfg
+}
+
+// setReadDeadlineLocked sets the transport's read deadline, unless it
+// has that one already; mu held. Every change of the transport's
+// deadlines goes through it or setWriteDeadlineLocked, with mu held, so
+// that a change and the check of the flags that call for it (closed,
+// stopReader, ...) are one step.
+func (s *Socket) setReadDeadlineLocked(t time.Time) {
+	if s.rdlSet && t.Equal(s.rdl) {
+		return
+	}
+	s.rdl, s.rdlSet = t, true
+	_ = s.transport.SetReadDeadline(t)
+}
+
+// setWriteDeadlineLocked sets the transport's write deadline, unless it
+// has that one already; mu held.
+func (s *Socket) setWriteDeadlineLocked(t time.Time) {
+	if s.wdlSet && t.Equal(s.wdl) {
+		return
+	}
+	s.wdl, s.wdlSet = t, true
+	_ = s.transport.SetWriteDeadline(t)
 }
 
 // deadlineAfter returns the deadline of a timeout: none for Infinity (any
@@ -279,7 +304,7 @@ func (s *Socket) sendLocked(data [][]byte) error {
 		return err
 	}
 	deadline := earliest(deadlineAfter(s.cfg.sock.sendTimeout), s.writeDeadline)
-	_ = s.transport.SetWriteDeadline(deadline)
+	s.setWriteDeadlineLocked(deadline)
 	s.mu.Unlock()
 	if err := s.writePieces(data); err != nil {
 		return s.writeFailed(err)
@@ -513,9 +538,9 @@ func (s *Socket) fill(passiveDeadline time.Time, dst []byte, activeReader bool) 
 		s.mu.Unlock()
 		return 0, os.ErrDeadlineExceeded
 	case activeReader:
-		_ = s.transport.SetReadDeadline(time.Time{})
+		s.setReadDeadlineLocked(time.Time{})
 	default:
-		_ = s.transport.SetReadDeadline(earliest(passiveDeadline, s.readDeadline))
+		s.setReadDeadlineLocked(earliest(passiveDeadline, s.readDeadline))
 	}
 	s.mu.Unlock()
 
@@ -582,7 +607,7 @@ func (s *Socket) postHandshake(msg []byte) {
 		s.writeMu.Unlock()
 		return
 	}
-	_ = s.transport.SetWriteDeadline(s.writeDeadline)
+	s.setWriteDeadlineLocked(s.writeDeadline)
 	s.mu.Unlock()
 	err := neg.handle(s.rc, msg)
 	s.writeMu.Unlock()
@@ -635,7 +660,7 @@ func (s *Socket) peerClose(notified bool) {
 	answer := notified && s.fatal == nil && !s.sentClose && !s.writeShut && !s.transportClosed && s.werr == nil
 	if answer {
 		s.sentClose = true
-		_ = s.transport.SetWriteDeadline(time.Now().Add(s.cfg.alertTimeout))
+		s.setWriteDeadlineLocked(time.Now().Add(s.cfg.alertTimeout))
 	}
 	s.mu.Unlock()
 	if answer {
@@ -759,12 +784,12 @@ func (s *Socket) Close() error {
 	}
 	s.closed = true
 	wait := s.stopReaderLocked()
-	_ = s.transport.SetReadDeadline(aLongTimeAgo)
+	s.setReadDeadlineLocked(aLongTimeAgo)
 	notify := s.established.Load() && s.fatal == nil && !s.sentClose && !s.writeShut &&
 		!s.transportClosed && s.werr == nil
 	if notify {
 		s.sentClose = true
-		_ = s.transport.SetWriteDeadline(time.Now().Add(s.cfg.alertTimeout))
+		s.setWriteDeadlineLocked(time.Now().Add(s.cfg.alertTimeout))
 	}
 	s.mu.Unlock()
 	if notify {
@@ -800,7 +825,7 @@ func (s *Socket) Shutdown(how How) error {
 	if how == Read || how == ReadWrite {
 		s.readShut = true
 		wait = s.stopReaderLocked()
-		_ = s.transport.SetReadDeadline(aLongTimeAgo)
+		s.setReadDeadlineLocked(aLongTimeAgo)
 	}
 	notify, closeWrite := false, false
 	if (how == Write || how == ReadWrite) && !s.writeShut {
@@ -809,7 +834,7 @@ func (s *Socket) Shutdown(how How) error {
 		notify = s.established.Load() && s.fatal == nil && !s.sentClose && closeWrite && s.werr == nil
 		if notify {
 			s.sentClose = true
-			_ = s.transport.SetWriteDeadline(time.Now().Add(s.cfg.alertTimeout))
+			s.setWriteDeadlineLocked(time.Now().Add(s.cfg.alertTimeout))
 		}
 	}
 	s.mu.Unlock()

@@ -40,7 +40,7 @@ func checkLeaks(t *testing.T) {
 	leakcheck.Check(t, "pem.(*FileCache).cleaner")
 }
 
-func newCreds(t *testing.T) *creds {
+func newCreds(t testing.TB) *creds {
 	t.Helper()
 	pki := testpki.New(t)
 	root := pki.Root("Socket Test Root")
