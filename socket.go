@@ -133,7 +133,7 @@ type Socket struct {
 	sentClose       bool // close_notify (or a fatal alert) was sent
 	transportClosed bool
 	active          activeMode
-	passiveReaders  int // Recv and Read calls under way
+	passiveReaders  int       // Recv and Read calls under way
 	readDeadline    time.Time // the net.Conn deadlines
 	writeDeadline   time.Time
 	rdl, wdl        time.Time // the deadlines last set on the transport
