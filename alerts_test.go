@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"strings"
 	"sync"
@@ -290,5 +291,82 @@ func TestSendWhileAlertIsSent(t *testing.T) {
 			t.Fatalf("client Recv = %v, want the alert last", err)
 		}
 		break
+	}
+}
+
+// TestHostileBytesAfterHandshake feeds random bytes to an established
+// socket: every input ends the connection with an error (an alert or a
+// close), never a panic or a hang.
+func TestHostileBytesAfterHandshake(t *testing.T) {
+	checkLeaks(t)
+	useFake(t) // cheap handshakes; the record layer and the socket are under test
+	c := newCreds(t)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := 0; i < 40; i++ {
+		server, client := pair(t, c, []Option{Active(i%2 == 0), LogLevel(LevelNone)}, []Option{Active(false)})
+		junk := make([]byte, 1+rng.IntN(300))
+		for j := range junk {
+			junk[j] = byte(rng.UintN(256))
+		}
+		if i%3 == 0 {
+			junk[0] = byte(20 + rng.IntN(4)) // a valid content type
+			junk[1], junk[2] = 3, 3
+		}
+		client.transport.Write(junk)
+		client.transport.Close()
+		var err error
+		if i%2 == 0 {
+			for err == nil {
+				switch m := next(t, server.Messages()).(type) {
+				case Error:
+					err = m.Reason
+				case Closed:
+					err = ErrClosed
+				}
+			}
+		} else {
+			for err == nil {
+				_, err = server.Recv(0, hangLimit)
+			}
+		}
+		var ae *AlertError
+		if !errors.Is(err, ErrClosed) && !errors.As(err, &ae) {
+			t.Fatalf("input %x: %v, want an alert or ErrClosed", junk, err)
+		}
+		server.Close()
+		client.Close()
+	}
+}
+
+func TestCloseDuringHandshake(t *testing.T) {
+	checkLeaks(t)
+	ls, err := Listen(0, newCreds(t).serverOpts(IP(mustAddr("127.0.0.1")))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ls.Close()
+	conn, err := net.Dial("tcp", ls.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	s, err := ls.TransportAccept(hangLimit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.SSLAccept(Infinity) }()
+	time.Sleep(20 * time.Millisecond) // let it block (not needed to pass)
+	s.Close()
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrClosed) {
+			t.Errorf("SSLAccept interrupted by Close = %v, want ErrClosed", err)
+		}
+	case <-time.After(hangLimit):
+		t.Fatal("Close did not end the handshake")
+	}
+	if b := readAll(t, conn); len(b) != 0 {
+		t.Errorf("the server wrote %x", b)
 	}
 }

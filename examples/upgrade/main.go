@@ -145,6 +145,7 @@ func serve(w io.Writer, ln net.Listener, certDER []byte, key crypto.Signer) erro
 // takes nothing from the connection beyond the line it returns.
 type oneByteReader struct{ r io.Reader }
 
+// Read reads at most one byte into p.
 func (o *oneByteReader) Read(p []byte) (int, error) {
 	if len(p) > 1 {
 		p = p[:1]
@@ -158,6 +159,7 @@ type lockedWriter struct {
 	w  io.Writer
 }
 
+// Write writes p to the underlying writer, one caller at a time.
 func (l *lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
