@@ -501,3 +501,45 @@ func TestInteropOpenSSLServer(t *testing.T) {
 		t.Errorf("protocol %v, %v", info.Protocol, err)
 	}
 }
+
+// TestInteropOpenSSLClient is a smoke test against openssl s_client.
+func TestInteropOpenSSLClient(t *testing.T) {
+	checkLeaks(t)
+	c := newCreds(t)
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(caFile, c.root.PEM(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ls, err := Listen(0, c.serverOpts(IP(mustAddr("127.0.0.1")))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ls.Close()
+	p := peertest.Start(t, "openssl", "s_client", "-connect", ls.Addr().String(), "-tls1_2",
+		"-CAfile", caFile, "-servername", "localhost", "-verify_return_error", "-quiet", "-no_ign_eof")
+	s, err := ls.TransportAccept(hangLimit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.SSLAccept(hangLimit); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Send([]byte("hello from otpssl\n")); err != nil {
+		t.Fatal(err)
+	}
+	p.WaitOutput(t, "hello from otpssl", hangLimit)
+	if _, err := p.Stdin.Write([]byte("hello from openssl\n")); err != nil {
+		t.Fatal(err)
+	}
+	var got []byte
+	for !bytes.Contains(got, []byte("hello from openssl\n")) {
+		got = append(got, nextData(t, s, s.Messages())...)
+	}
+	p.Stdin.Close() // s_client ends and closes the connection
+	for {
+		if _, closed := next(t, s.Messages()).(Closed); closed {
+			break
+		}
+	}
+}
