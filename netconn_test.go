@@ -3,9 +3,12 @@ package ssl
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -263,4 +266,45 @@ func TestNetConnConcurrentReadWrite(t *testing.T) {
 	}
 	checkNumbered(t, received.Bytes(), total)
 	checkNumbered(t, fromServer, total)
+}
+
+// TestNetHTTPServer serves HTTPS with net/http on a ListenSocket and
+// fetches from it with Go's HTTP client (crypto/tls).
+func TestNetHTTPServer(t *testing.T) {
+	checkLeaks(t)
+	c := newCreds(t)
+	ls, err := Listen(0, c.serverOpts(IP(mustAddr("127.0.0.1")))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			body, _ := io.ReadAll(r.Body)
+			fmt.Fprintf(w, "%s %s %d", r.Method, r.URL.Path, len(body))
+		}),
+		ReadHeaderTimeout: hangLimit,
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ls) }()
+	tr := &http.Transport{TLSClientConfig: c.goTLSConfig(t)}
+	client := &http.Client{Transport: tr, Timeout: hangLimit}
+	url := "https://localhost:" + strconv.Itoa(port(ls))
+	for i := 0; i < 3; i++ { // keep-alive: several requests on one connection
+		resp, err := client.Post(url+"/path", "text/plain", bytes.NewReader(make([]byte, 100000)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil || string(body) != "POST /path 100000" {
+			t.Fatalf("response %q, %v", body, err)
+		}
+	}
+	tr.CloseIdleConnections()
+	if err := srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		t.Errorf("Serve = %v", err)
+	}
 }
