@@ -139,6 +139,53 @@ type Config struct {
 	// the ID is reported in State.SessionID.
 	IssueSessionID bool
 
+	// Groups are the TLS 1.3 key exchange groups, in preference order
+	// (Erlang's supported_groups); nil means DefaultGroups. A client
+	// lists them in supported_groups (before the Eccs of TLS 1.2, when it
+	// offers both versions) and sends key shares for the first one and,
+	// when that one is a hybrid post-quantum group, for the first
+	// classical group after it as well, as Go's crypto/tls does: a server
+	// without the hybrid then needs no HelloRetryRequest. A server chooses
+	// among the client's groups in the client's order, preferring a group
+	// the client sent a share for, unless HonorEccOrder, with which its
+	// own first common group wins even at the cost of a
+	// HelloRetryRequest.
+	Groups []NamedGroup
+	// SignatureAlgsCert are the signature schemes this side accepts in
+	// the peer's certificates (Erlang's signature_algs_cert), sent in
+	// TLS 1.3's signature_algorithms_cert; nil sends none, and then
+	// SignatureAlgs applies to certificates too (RFC 8446, Section
+	// 4.2.3).
+	SignatureAlgsCert []SignatureScheme
+	// DisableMiddleboxCompat turns TLS 1.3 middlebox compatibility mode
+	// off (Erlang's {middlebox_comp_mode, false}; on by default, RFC
+	// 8446, Appendix D.4): with it on, a client sends a 32-byte
+	// legacy_session_id and both sides send a dummy change_cipher_spec.
+	DisableMiddleboxCompat bool
+	// NoCookie makes a TLS 1.3 server send its HelloRetryRequest without
+	// a cookie (Erlang's {cookie, false}).
+	NoCookie bool
+	// KeyUpdateAt is how many bytes of application data a TLS 1.3
+	// connection sends under one set of keys before it updates them
+	// (Erlang's key_update_at); 0 means DefaultKeyUpdateAt. The keys are
+	// also updated before the record count reaches the AEAD limit of RFC
+	// 8446, Section 5.5, whatever this value.
+	KeyUpdateAt int64
+	// KeepSecrets keeps the TLS 1.3 handshake and traffic secrets in the
+	// State (Erlang's keep_secrets), for ConnectionInformation and
+	// State.KeyLog. The TLS 1.0-1.2 master secret is kept in any case.
+	KeepSecrets bool
+	// KeyLog receives the connection's secrets as NSS key log lines
+	// (the SSLKEYLOGFILE format Wireshark reads): CLIENT_RANDOM for TLS
+	// 1.0-1.2; CLIENT_HANDSHAKE_TRAFFIC_SECRET,
+	// SERVER_HANDSHAKE_TRAFFIC_SECRET, CLIENT_TRAFFIC_SECRET_0,
+	// SERVER_TRAFFIC_SECRET_0 and EXPORTER_SECRET for TLS 1.3, and
+	// CLIENT_TRAFFIC_SECRET_N and SERVER_TRAFFIC_SECRET_N after key
+	// updates. Each line is one Write. A writer shared by connections
+	// must be safe for concurrent use; its errors are ignored. Anyone who
+	// reads it can decrypt the traffic.
+	KeyLog io.Writer
+
 	// Rand is the source of randomness; nil means crypto/rand. Tests set
 	// it for reproducible handshakes.
 	Rand io.Reader
@@ -212,6 +259,19 @@ type State struct {
 	// Finished messages: the renegotiated_connection of RFC 5746 in the
 	// next handshake of the connection.
 	ClientFinished, ServerFinished []byte
+
+	// HelloRetry says a TLS 1.3 server sent a HelloRetryRequest.
+	HelloRetry bool
+	// ClientHandshakeTrafficSecret and ServerHandshakeTrafficSecret are
+	// the TLS 1.3 handshake traffic secrets, kept only with
+	// Config.KeepSecrets.
+	ClientHandshakeTrafficSecret, ServerHandshakeTrafficSecret []byte
+	// ClientTrafficSecret and ServerTrafficSecret are the current TLS 1.3
+	// application traffic secrets (application_traffic_secret_N, N being
+	// ClientKeyUpdates and ServerKeyUpdates, the key updates of each
+	// direction so far), kept only with Config.KeepSecrets.
+	ClientTrafficSecret, ServerTrafficSecret []byte
+	ClientKeyUpdates, ServerKeyUpdates       int
 
 	client bool
 	cfg    *Config
