@@ -58,6 +58,12 @@ var (
 	// ErrConfig: the configuration cannot make this handshake work (no
 	// version left, a bad SNI configuration, a key that cannot sign).
 	ErrConfig = errors.New("handshake: unusable configuration")
+	// ErrMissingExtension: a TLS 1.3 message lacks an extension it must
+	// carry (RFC 8446, Sections 4.2 and 9.2).
+	ErrMissingExtension = errors.New("handshake: mandatory extension missing")
+	// ErrCertificateRequired: a TLS 1.3 client sent no certificate and
+	// fail_if_no_peer_cert is set (RFC 8446, Section 4.4.2.4).
+	ErrCertificateRequired = errors.New("handshake: peer certificate required")
 )
 
 // causeAlerts is the table from the causes above to the alert this side
@@ -81,6 +87,8 @@ var causeAlerts = []struct {
 	{ErrUnsupportedExtension, record.UnsupportedExtension},
 	{ErrIllegalParameter, record.IllegalParameter},
 	{ErrConfig, record.InternalError},
+	{ErrMissingExtension, record.MissingExtension},
+	{ErrCertificateRequired, record.CertificateRequired},
 	{x509path.ErrEmptyChain, record.BadCertificate},
 }
 
