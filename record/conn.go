@@ -74,7 +74,8 @@ type inState struct {
 	warnings  int  // warning alerts in a row
 	compatCCS bool
 	limit     int
-	skip      int // bytes of rejected early data that may still be skipped
+	skip      int  // bytes of rejected early data that may still be skipped
+	lean      bool // buf was released: wait for the next bytes with a small buffer
 }
 
 type outState struct {
@@ -217,6 +218,59 @@ func (c *Conn) SetWriteProtection(p *Protection) error {
 // deliver these bytes first.
 func (c *Conn) Unread() []byte {
 	return append([]byte(nil), c.in.buf[c.in.off:c.in.end]...)
+}
+
+// ReleaseReadBuffers lets go of the read side's buffers, for a connection
+// that has been idle for a while (Erlang's hibernate_after): the read
+// buffer (20 KiB) and the handshake reassembly buffer. Bytes they hold and
+// that are not yet used are kept in buffers of their exact size. The next
+// read waits for the transport with a small buffer and allocates the full
+// one only once bytes have arrived, so that a connection blocked in a read
+// does not hold it either. It belongs to the read side: call it from the
+// goroutine that reads, never during a read.
+func (c *Conn) ReleaseReadBuffers() {
+	if c.in.end > c.in.off {
+		c.in.buf = exactCopy(c.in.buf[c.in.off:c.in.end])
+		c.in.off, c.in.end = 0, len(c.in.buf)
+	} else {
+		c.in.buf = nil
+		c.in.off, c.in.end = 0, 0
+	}
+	if len(c.in.hs) > 0 {
+		c.in.hs = exactCopy(c.in.hs)
+	} else {
+		c.in.hs = nil
+	}
+	c.in.lean = true
+}
+
+// exactCopy returns a copy of b whose capacity is its length.
+func exactCopy(b []byte) []byte {
+	out := make([]byte, len(b))
+	copy(out, b)
+	return out
+}
+
+// ReleaseWriteBuffers lets go of the write side's buffers, for an idle
+// connection: the sealing buffer (two records' worth) and the handshake
+// queue, when they hold nothing. They are allocated again at the next
+// write. It belongs to the write side: call it from the goroutine that
+// writes, never during a write.
+func (c *Conn) ReleaseWriteBuffers() {
+	if len(c.out.buf) == 0 {
+		c.out.buf = nil
+	}
+	if len(c.out.hs) == 0 {
+		c.out.hs = nil
+	}
+}
+
+// BufferedBytes reports the memory the Conn's buffers hold (their
+// capacities), read and write side: what ReleaseReadBuffers and
+// ReleaseWriteBuffers give back. It reads both sides: call it only while
+// neither is in use.
+func (c *Conn) BufferedBytes() (read, write int) {
+	return cap(c.in.buf) + cap(c.in.hs), cap(c.out.buf) + cap(c.out.hs)
 }
 
 // isTimeout reports whether err is a transport timeout, after which the

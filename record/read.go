@@ -355,11 +355,25 @@ func (c *Conn) skipRecord(n int) (ContentType, []byte, error) {
 // The transport ending first is io.ErrUnexpectedEOF: a truncation,
 // whether at a record boundary (no close_notify) or within a record.
 func (c *Conn) fill(n int) error {
-	if c.in.buf == nil {
-		c.in.buf = make([]byte, readBufSize)
-	}
 	if c.in.end-c.in.off >= n {
 		return nil
+	}
+	if c.in.lean && c.in.end == c.in.off {
+		// After ReleaseReadBuffers: wait for the peer without holding a
+		// full buffer.
+		if err := c.wake(); err != nil {
+			return err
+		}
+		if c.in.end-c.in.off >= n {
+			return nil
+		}
+	}
+	if len(c.in.buf) < readBufSize {
+		buf := make([]byte, readBufSize)
+		c.in.end = copy(buf, c.in.buf[c.in.off:c.in.end])
+		c.in.off = 0
+		c.in.buf = buf
+		c.in.lean = false
 	}
 	if c.in.off+n > len(c.in.buf) {
 		c.in.end = copy(c.in.buf, c.in.buf[c.in.off:c.in.end])
@@ -387,4 +401,34 @@ func (c *Conn) fill(n int) error {
 		}
 	}
 	return nil
+}
+
+// wakeReadSize is the buffer a released read side waits for the peer with.
+const wakeReadSize = HeaderLen
+
+// wake reads the first bytes after ReleaseReadBuffers into a small buffer,
+// which fill then replaces with a full one. Errors are fill's: the
+// transport ending is io.ErrUnexpectedEOF.
+func (c *Conn) wake() error {
+	small := make([]byte, wakeReadSize)
+	for empty := 0; ; {
+		m, err := c.r.Read(small)
+		if m < 0 || m > len(small) {
+			return errors.New("record: transport returned an invalid count")
+		}
+		if m > 0 {
+			c.in.buf = small[:m]
+			c.in.off, c.in.end = 0, m
+			return nil
+		}
+		if err == io.EOF {
+			return io.ErrUnexpectedEOF
+		}
+		if err != nil {
+			return err
+		}
+		if empty++; empty > 100 {
+			return io.ErrNoProgress
+		}
+	}
 }
