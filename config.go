@@ -164,6 +164,8 @@ type socketOptions struct {
 	packet           PacketType
 	packetSize       int
 	header           int
+	lineDelimiter    byte
+	showEconnreset   bool
 	deliver          DeliverType
 	exitOnClose      bool
 	sendTimeout      time.Duration // Infinity: none
@@ -220,13 +222,14 @@ func (a activeMode) value() any {
 
 func defaultSocketOptions() socketOptions {
 	return socketOptions{
-		active:      activeMode{kind: activeTrue},
-		mode:        Binary,
-		packet:      PacketRaw,
-		deliver:     DeliverTerm,
-		exitOnClose: true,
-		sendTimeout: Infinity,
-		backlog:     defaultBacklog,
+		active:        activeMode{kind: activeTrue},
+		mode:          Binary,
+		packet:        PacketRaw,
+		deliver:       DeliverTerm,
+		lineDelimiter: '\n',
+		exitOnClose:   true,
+		sendTimeout:   Infinity,
+		backlog:       defaultBacklog,
 	}
 }
 
@@ -287,8 +290,9 @@ var optSpecs = map[string]optSpec{
 	"keepalive": {class: classSocket, settable: true}, "buffer": {class: classSocket, settable: true},
 	"recbuf": {class: classSocket, settable: true}, "sndbuf": {class: classSocket, settable: true},
 	"linger": {class: classSocket, settable: true}, "tos": {class: classSocket, settable: true},
-	"priority": {class: classSocket, settable: true},
-	"ip":       {class: classSocket}, "port": {class: classSocket}, "backlog": {class: classSocket},
+	"priority":       {class: classSocket, settable: true},
+	"line_delimiter": {class: classSocket, settable: true}, "show_econnreset": {class: classSocket, settable: true},
+	"ip": {class: classSocket}, "port": {class: classSocket}, "backlog": {class: classSocket},
 	"inet": {class: classSocket}, "inet6": {class: classSocket},
 }
 
@@ -297,6 +301,7 @@ var socketOptionNames = []string{
 	"active", "mode", "packet", "packet_size", "header", "deliver", "exit_on_close",
 	"send_timeout", "send_timeout_close", "delay_send", "backlog", "reuseaddr", "nodelay",
 	"keepalive", "ip", "port", "buffer", "recbuf", "sndbuf", "linger", "tos", "priority",
+	"line_delimiter", "show_econnreset",
 }
 
 // resolver holds the state of one resolution.
@@ -2317,6 +2322,14 @@ func (s *socketOptions) set(o Option) error {
 			return invalid("deliver", v, "the value must be term")
 		}
 		s.deliver = d
+	case "line_delimiter":
+		c, ok := asDelimiter(v)
+		if !ok {
+			return invalid("line_delimiter", v, "the value must be a character from 0 to 255")
+		}
+		s.lineDelimiter = c
+	case "show_econnreset":
+		s.showEconnreset, err = boolean()
 	case "exit_on_close":
 		s.exitOnClose, err = boolean()
 	case "send_timeout":
@@ -2388,6 +2401,25 @@ func (s *socketOptions) set(o Option) error {
 		s.family = o.Name
 	}
 	return err
+}
+
+// asDelimiter reads a line_delimiter value: a byte, an integer or rune
+// from 0 to 255, or a string of one such character.
+func asDelimiter(v any) (byte, bool) {
+	switch x := v.(type) {
+	case byte:
+		return x, true
+	case rune:
+		return byte(x), x >= 0 && x <= 255
+	case string:
+		r := []rune(x)
+		if len(r) == 1 && r[0] <= 255 {
+			return byte(r[0]), true
+		}
+		return 0, false
+	}
+	n, ok := asInt(v)
+	return byte(n), ok && n >= 0 && n <= 255
 }
 
 // parsePacket reads the packet option.
@@ -2660,6 +2692,10 @@ func (c *config) getopts(names ...string) ([]Option, error) {
 			v = s.packetSize
 		case "header":
 			v = s.header
+		case "line_delimiter":
+			v = s.lineDelimiter
+		case "show_econnreset":
+			v = s.showEconnreset
 		case "deliver":
 			v = s.deliver
 		case "exit_on_close":
@@ -2734,6 +2770,7 @@ func (n optInt) get() any {
 // current count; that count lives in the socket, which applies the rule.
 func (c *config) setopts(opts ...Option) (*config, error) {
 	s := c.sock
+	given := make([]Option, 0, len(opts))
 	for _, o := range opts {
 		if o.Name == "binary" || o.Name == "list" {
 			m := Binary
@@ -2761,11 +2798,29 @@ func (c *config) setopts(opts ...Option) (*config, error) {
 		if err := s.set(o); err != nil {
 			return nil, err
 		}
+		given = append(given, o)
 	}
 	n := *c
 	n.sock = s
-	n.opts = concatOptions(c.opts, opts)
+	n.opts = replaceOptions(c.opts, given)
 	return &n, nil
+}
+
+// replaceOptions returns opts with given appended and the earlier values
+// of the options given left out: a socket that calls Setopts again and
+// again (ActiveOnce after every message) keeps a list of bounded length.
+func replaceOptions(opts, given []Option) []Option {
+	names := make(map[string]bool, len(given))
+	for _, o := range given {
+		names[o.Name] = true
+	}
+	out := make([]Option, 0, len(opts)+len(given))
+	for _, o := range opts {
+		if !names[o.Name] {
+			out = append(out, o)
+		}
+	}
+	return append(out, given...)
 }
 
 // definedOptions returns the ssl options that were given, each once with

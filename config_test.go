@@ -973,6 +973,10 @@ func TestSocketOptionsAndGetopts(t *testing.T) {
 		{LingerOption(true, 5*time.Second), "linger", Linger{On: true, Timeout: 5 * time.Second}},
 		{TOS(16), "tos", 16},
 		{Priority(6), "priority", 6},
+		{LineDelimiter(';'), "line_delimiter", byte(';')},
+		{Option{"line_delimiter", "|"}, "line_delimiter", byte('|')},
+		{Option{"line_delimiter", 0}, "line_delimiter", byte(0)},
+		{ShowEconnreset(true), "show_econnreset", true},
 	}
 	for _, tc := range tests {
 		c := mustResolve(t, RoleClient, noVerify, tc.opt)
@@ -1001,6 +1005,7 @@ func TestSocketOptionsAndGetopts(t *testing.T) {
 		"deliver": DeliverTerm, "exit_on_close": true, "send_timeout": Infinity, "send_timeout_close": false,
 		"delay_send": false, "backlog": 5, "reuseaddr": nil, "nodelay": nil, "keepalive": nil, "ip": nil,
 		"port": nil, "buffer": nil, "recbuf": nil, "sndbuf": nil, "linger": nil, "tos": nil, "priority": nil,
+		"line_delimiter": byte('\n'), "show_econnreset": false,
 	}
 	if len(all) != len(want) {
 		t.Errorf("getopts() gave %d options, want %d", len(all), len(want))
@@ -1265,5 +1270,24 @@ func TestConfigIsImmutable(t *testing.T) {
 	cacerts[0], chain[0], versions[0], alpn[0], ticket[0] = nil, nil, SSLv3, "x", nil
 	if c.trusted[0] == nil || c.certChain[0] == nil || c.versions[1] != TLSv1_2 || c.alpnAdvertised[0] != "h2" || c.useTicket[0] == nil {
 		t.Error("the config shares the caller's slices")
+	}
+}
+
+// TestSetoptsKeepsTheOptionListBounded: a socket that sets options again
+// and again (ActiveOnce after every message) does not grow its list.
+func TestSetoptsKeepsTheOptionListBounded(t *testing.T) {
+	c := mustResolve(t, RoleServer, Active(false))
+	n0 := len(c.opts)
+	for i := 0; i < 1000; i++ {
+		var err error
+		if c, err = c.setopts(ActiveOnce(), Option{Name: "binary"}, Packet(Packet2)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(c.opts) > n0+3 {
+		t.Errorf("after 1000 setopts the option list has %d entries, it had %d", len(c.opts), n0)
+	}
+	if c.sock.packet != Packet2 || c.sock.active.kind != activeOnce {
+		t.Errorf("setopts lost a value: %v %v", c.sock.packet, c.sock.active.value())
 	}
 }

@@ -1079,18 +1079,39 @@ func ActiveN(n int) Option { return Option{"active", n} }
 // works too, as Erlang's bare binary and list.
 func Mode(m ModeType) Option { return Option{"mode", m} }
 
-// Packet is the packet option: how data is framed (PacketRaw, the
-// default; Packet1, Packet2, Packet4, PacketLine, ...).
+// Packet is the packet option: how received data is cut into packets and
+// how Send frames data (PacketRaw, the default; Packet1, Packet2, Packet4,
+// PacketLine, PacketASN1, PacketTPKT, PacketCDR, PacketSunRM, PacketFCGI),
+// as gen_tcp does it; packet.go describes each. Send adds the length
+// header only for 1, 2 and 4; with the other types the application sends
+// whole packets itself. Setopts may change it at any time: packets already
+// decoded stay as they are, and the bytes not yet decoded are cut with the
+// new type.
 func Packet(t PacketType) Option { return Option{"packet", t} }
 
-// PacketSize is the packet_size option: the largest packet accepted, 0 for
-// no limit (the default).
+// PacketSize is the packet_size option: the largest packet body accepted
+// (for line, the longest line, delimiter included); a larger one ends the
+// connection with a *PacketError. 0, the default, means no limit of the
+// application's: the socket's own, MaxPacketSize (64 MiB, gen_tcp's),
+// applies.
 func PacketSize(n int) Option { return Option{"packet_size", n} }
 
-// Header is the header option: in list mode, how many first bytes of a
-// packet are delivered as a list (default 0). Data is []byte here, so it is
-// only kept and reported.
+// Header is the header option (default 0). In Erlang it makes the first N
+// bytes of each packet arrive as a list of integers ahead of the binary
+// rest. Go has one byte type, so the data is delivered unchanged: those
+// bytes are the first N of Data (or of what Recv returns). The value is
+// checked, kept and reported by Getopts.
 func Header(n int) Option { return Option{"header", n} }
+
+// LineDelimiter is the line_delimiter option: the byte that ends a line
+// with packet type line (default '\n').
+func LineDelimiter(c byte) Option { return Option{"line_delimiter", c} }
+
+// ShowEconnreset is the show_econnreset option: when true, a connection
+// reset by the peer (TCP RST) is reported as such (an error for which
+// errors.Is(err, syscall.ECONNRESET) holds, Erlang's econnreset) instead
+// of as ErrClosed. Default false.
+func ShowEconnreset(b bool) Option { return Option{"show_econnreset", b} }
 
 // ReuseAddr is the reuseaddr option (SO_REUSEADDR).
 func ReuseAddr(b bool) Option { return Option{"reuseaddr", b} }

@@ -117,6 +117,8 @@ func TestConstructors(t *testing.T) {
 		{LingerOption(true, time.Second), "linger", Linger{true, time.Second}},
 		{TOS(1), "tos", 1},
 		{Priority(1), "priority", 1},
+		{LineDelimiter(0), "line_delimiter", byte(0)},
+		{ShowEconnreset(true), "show_econnreset", true},
 		{DelaySend(true), "delay_send", true},
 		{Deliver(DeliverTerm), "deliver", DeliverTerm},
 	}
