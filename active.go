@@ -110,7 +110,12 @@ func (s *Socket) readOne() bool {
 	if stop {
 		return false
 	}
-	p, ok := s.extract(0)
+	p, ok, err := s.extract(0)
+	if err != nil {
+		s.perr = s.packetFailed(err)
+		s.deliverEnd()
+		return false
+	}
 	if !ok {
 		if s.rerr != nil {
 			s.deliverEnd()
@@ -123,7 +128,8 @@ func (s *Socket) readOne() bool {
 		return true
 	}
 	if !s.deliver(Data{Sock: s, Data: p}) {
-		s.rbuf = append(p, s.rbuf...)
+		// Kept as it was cut, for the next delivery or Recv.
+		s.pending, s.hasPending = p, true
 		return true
 	}
 	s.mu.Lock()
@@ -146,13 +152,18 @@ func (s *Socket) readOne() bool {
 }
 
 // deliverEnd delivers the end of the connection: the Error (once) when a
-// fatal error ended it, then Closed (once).
+// fatal error or a packet that could not be decoded ended it, then Closed
+// (once). readMu held.
 func (s *Socket) deliverEnd() {
 	s.mu.Lock()
-	sendErr := !s.errorDelivered && s.fatal != nil && s.rerr == s.fatal
+	reason := s.perr
+	if reason == nil && s.fatal != nil && s.rerr == s.fatal {
+		reason = s.rerr
+	}
+	sendErr := !s.errorDelivered && reason != nil
 	s.mu.Unlock()
 	if sendErr {
-		if !s.deliver(Error{Sock: s, Reason: s.rerr}) {
+		if !s.deliver(Error{Sock: s, Reason: reason}) {
 			return
 		}
 		s.mu.Lock()

@@ -245,9 +245,6 @@ func connect(ctx context.Context, host string, port int, opts []Option) (*Socket
 	if err != nil {
 		return nil, err
 	}
-	if err := checkPacket(cfg); err != nil {
-		return nil, err
-	}
 	if port < 0 || port > 65535 {
 		return nil, invalid("port", port, "the port must be from 0 to 65535")
 	}
@@ -294,9 +291,6 @@ func ConnectConn(conn net.Conn, opts []Option, timeout time.Duration) (*Socket, 
 	}
 	cfg, err := resolve(RoleClient, opts)
 	if err != nil {
-		return nil, err
-	}
-	if err := checkPacket(cfg); err != nil {
 		return nil, err
 	}
 	ctx, cancel := timeoutContext(timeout)

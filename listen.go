@@ -40,9 +40,6 @@ func Listen(port int, opts ...Option) (*ListenSocket, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkPacket(cfg); err != nil {
-		return nil, err
-	}
 	if port < 0 || port > 65535 {
 		return nil, invalid("port", port, "the port must be from 0 to 65535")
 	}
@@ -187,9 +184,6 @@ func (s *Socket) sslAccept(ctx context.Context, extra []Option) error {
 	s.mu.Unlock()
 	cfg, err := cfg.merge(extra)
 	if err == nil {
-		err = checkPacket(cfg)
-	}
-	if err == nil {
 		err = cfg.checkServerCredentials()
 	}
 	if err != nil {
@@ -222,9 +216,6 @@ func SSLAcceptConn(conn net.Conn, opts []Option, timeout time.Duration) (*Socket
 		return nil, invalid("socket", nil, "the connection must not be nil")
 	}
 	cfg, err := resolve(RoleServer, opts)
-	if err == nil {
-		err = checkPacket(cfg)
-	}
 	if err == nil {
 		err = cfg.checkServerCredentials()
 	}

@@ -14,8 +14,9 @@ type Message interface {
 // Data is received application data: Erlang's {ssl, Socket, Data}. Data is
 // a copy that the receiver owns and may keep or modify. With packet type
 // raw (the default) it holds what one or more records brought, never
-// empty; Go has one byte type, so it is []byte whatever the mode option
-// says.
+// empty; with another packet type it is one packet (which may be empty),
+// as Recv returns it. Go has one byte type, so it is []byte whatever the
+// mode and header options say.
 type Data struct {
 	Sock *Socket
 	Data []byte

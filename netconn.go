@@ -31,7 +31,10 @@ func (ls *ListenSocket) Accept() (net.Conn, error) {
 
 // Read reads data in passive mode, for net.Conn: it returns what has
 // arrived, up to len(p) bytes, waiting for at least one (as Recv(0), but
-// into p; what does not fit stays for the next call). It honours the read
+// into p; what does not fit stays for the next call). With a packet type
+// other than raw it returns the bytes of the packets as Recv would deliver
+// them, in order, without their boundaries (use Recv to keep those); a
+// packet that cannot be decoded is a *PacketError. It honours the read
 // deadline (the error wraps os.ErrDeadlineExceeded and is a net.Error
 // with Timeout() true; data is not lost). A close_notify from the peer is
 // io.EOF; the transport ending without one is io.ErrUnexpectedEOF; a
@@ -61,18 +64,28 @@ func (s *Socket) Read(p []byte) (int, error) {
 		return 0, nil
 	}
 	for {
-		if len(s.rbuf) > 0 {
-			n := copy(p, s.rbuf)
-			s.rbuf = s.rbuf[n:]
-			if len(s.rbuf) == 0 {
-				s.rbuf = nil
+		b, ok, err := s.extract(0)
+		if err != nil {
+			return 0, s.packetFailed(err)
+		}
+		if ok && len(b) > 0 {
+			n := copy(p, b)
+			if n < len(b) {
+				s.pending, s.hasPending = b[n:], true
 			}
 			return n, nil
+		}
+		if ok {
+			continue // an empty packet: nothing for a byte stream
 		}
 		if s.rerr != nil {
 			return 0, s.readConnErr()
 		}
-		n, err := s.fill(time.Time{}, p, false)
+		var dst []byte
+		if s.config().sock.packet == PacketRaw {
+			dst = p
+		}
+		n, err := s.fill(time.Time{}, dst, false)
 		if err != nil {
 			return 0, NewTimeoutError("read", err)
 		}

@@ -111,9 +111,16 @@ type Socket struct {
 	// active reader for as long as it runs, or by a passive reader for
 	// one call.
 	readMu sync.Mutex
-	rbuf   []byte // application data received and not yet delivered
+	rbuf   []byte // application data received and not yet delivered (not yet cut into packets)
 	rerr   error  // why no more data will come, once known
 	rcause error  // for a closed read side: io.EOF (close_notify) or the transport's error
+	// Packets (packet.go): the decoder, a packet already cut off (the
+	// active reader could not deliver it, or Read took part of it) that
+	// comes before rbuf, and a packet error the active reader delivers.
+	dec        packetDecoder
+	pending    []byte
+	hasPending bool
+	perr       error
 
 	// The write side: rc's writing methods and wbuf.
 	writeMu sync.Mutex
@@ -264,18 +271,12 @@ func isTimeout(err error) bool {
 	return errors.As(err, &t) && t.Timeout()
 }
 
-// checkPacket refuses packet framings not implemented yet: only raw (0)
-// is.
-func checkPacket(c *config) error {
-	if p := c.sock.packet; p != PacketRaw {
-		return &OptionError{Name: "packet", Value: p, Reason: "unsupported",
-			Detail: "only packet type raw (0) is implemented"}
-	}
-	return nil
-}
-
 // Send sends data, the pieces in order, as Erlang's send/2 sends iodata.
-// It blocks until the data is written to the transport or the send_timeout
+// With packet type 1, 2 or 4 the pieces are one packet, sent after its
+// length header; data too long for the header is refused with an error
+// matching ErrPacketTooLarge, nothing is sent and the connection goes on.
+// With the other packet types the data is sent as it is: the application
+// frames it. It blocks until the data is written to the transport or the send_timeout
 // option (SendTimeout; none by default) or the write deadline runs out;
 // then it returns an error for which errors.Is(err, ErrTimeout) holds, and
 // the connection cannot send any more (the record layer cannot resume a
@@ -304,8 +305,22 @@ func (s *Socket) sendLocked(data [][]byte) error {
 		return err
 	}
 	deadline := earliest(deadlineAfter(s.cfg.sock.sendTimeout), s.writeDeadline)
+	packet := s.cfg.sock.packet
 	s.setWriteDeadlineLocked(deadline)
 	s.mu.Unlock()
+	if packet != PacketRaw {
+		var size int64
+		for _, p := range data {
+			size += int64(len(p))
+		}
+		h, err := packetHeader(packet, size)
+		if err != nil {
+			return err
+		}
+		if h != nil {
+			data = append([][]byte{h}, data...)
+		}
+	}
 	if err := s.writePieces(data); err != nil {
 		return s.writeFailed(err)
 	}
@@ -327,16 +342,16 @@ func (s *Socket) writeErrLocked() error {
 	return nil
 }
 
-// writePieces hands the data to the record layer: the place where a packet
-// encoder will frame it. With packet raw the bytes go as they are; small
-// pieces are gathered so that they share records.
+// writePieces hands the data, framed already, to the record layer. Whole
+// records' worth go straight from the caller's slices; smaller pieces (a
+// packet header, iodata of many parts) are gathered so that they share
+// records.
 func (s *Socket) writePieces(data [][]byte) error {
 	if len(data) == 1 {
 		if len(data[0]) == 0 {
 			return nil
 		}
-		_, err := s.rc.Write(data[0])
-		return err
+		return s.writeData(data[0])
 	}
 	const chunk = record.MaxPlaintext
 	buf := s.wbuf[:0]
@@ -344,21 +359,20 @@ func (s *Socket) writePieces(data [][]byte) error {
 		if len(buf) == 0 {
 			return nil
 		}
-		_, err := s.rc.Write(buf)
+		err := s.writeData(buf)
 		buf = buf[:0]
 		return err
 	}
 	for _, p := range data {
-		if len(p) >= chunk {
-			if err := flush(); err != nil {
-				return err
-			}
-			if _, err := s.rc.Write(p); err != nil {
-				return err
-			}
-			continue
-		}
 		for len(p) > 0 {
+			if len(buf) == 0 && len(p) >= chunk {
+				n := len(p) - len(p)%chunk
+				if err := s.writeData(p[:n]); err != nil {
+					return err
+				}
+				p = p[n:]
+				continue
+			}
 			if buf == nil {
 				buf = make([]byte, 0, chunk)
 			}
@@ -374,6 +388,13 @@ func (s *Socket) writePieces(data [][]byte) error {
 	}
 	err := flush()
 	s.wbuf = buf[:0]
+	return err
+}
+
+// writeData writes application data through the record layer; writeMu
+// held.
+func (s *Socket) writeData(p []byte) error {
+	_, err := s.rc.Write(p)
 	return err
 }
 
@@ -416,20 +437,33 @@ func (s *Socket) closeTransport() {
 	s.mu.Unlock()
 }
 
-// Recv receives data in passive mode, as Erlang's recv/3 with packet raw:
-// with length 0 it returns what has arrived (at least one byte, waiting for
-// it if need be); with length N > 0 exactly N bytes. timeout bounds the
-// wait (Infinity: none; 0: only what has arrived); when it runs out the
-// error satisfies errors.Is(err, ErrTimeout) and the bytes received so far
-// stay for the next call. When the peer closes the connection, Recv(0)
-// returns what had arrived and then ErrClosed; Recv(N) returns ErrClosed
-// and drops the fewer than N bytes that had arrived, as Erlang does. After a
-// fatal alert, that *AlertError is returned. In active mode Recv fails with
+// Recv receives data in passive mode, as Erlang's recv/3. With packet
+// raw (0), length 0 returns what has arrived (at least one byte, waiting
+// for it if need be) and length N > 0 exactly N bytes (at most
+// MaxPacketSize; more is refused with Erlang's enomem). With the other
+// packet types it returns the next whole packet, and length must be 0 (as
+// gen_tcp, which refuses another length with einval; Erlang's ssl ignores
+// it). A packet of length 0 is returned as an empty, non-nil slice.
+// timeout bounds the wait (Infinity: none; 0: only what has arrived);
+// when it runs out the error satisfies errors.Is(err, ErrTimeout) and the
+// bytes received so far stay for the next call. When the peer closes the
+// connection, Recv(0) returns what had arrived (in packet modes, the
+// whole packets) and then ErrClosed; Recv(N) returns ErrClosed and drops
+// the fewer than N bytes that had arrived (as a packet mode drops an
+// incomplete packet), as Erlang does. A packet that cannot be decoded ends
+// the connection with a *PacketError (see PacketSize). After a fatal
+// alert, that *AlertError is returned. In active mode Recv fails with
 // ErrActive. The net.Conn read deadline (SetReadDeadline) also applies.
 // On a server socket whose handshake has not run it runs it first.
 func (s *Socket) Recv(length int, timeout time.Duration) ([]byte, error) {
 	if length < 0 {
 		return nil, errBadLength
+	}
+	if p := s.config().sock.packet; p != PacketRaw && length != 0 {
+		return nil, &reasonError{"einval", "the length must be 0 with packet type " + p.String()}
+	}
+	if length > MaxPacketSize {
+		return nil, &reasonError{"enomem", "the length is above MaxPacketSize"}
 	}
 	deadline := deadlineAfter(timeout)
 	if err := s.ensureHandshake(earliest(deadline, s.getReadDeadline())); err != nil {
@@ -448,13 +482,16 @@ func (s *Socket) Recv(length int, timeout time.Duration) ([]byte, error) {
 		return nil, ErrClosed
 	}
 	for {
-		if p, ok := s.extract(length); ok {
+		p, ok, err := s.extract(length)
+		if err != nil {
+			return nil, s.packetFailed(err)
+		}
+		if ok {
 			return p, nil
 		}
 		if s.rerr != nil {
-			if length > 0 {
-				s.rbuf = nil
-			}
+			s.rbuf = nil
+			s.dec.scanned = 0
 			return nil, s.rerr
 		}
 		if _, err := s.fill(deadline, nil, false); err != nil {
@@ -499,22 +536,90 @@ func (s *Socket) leavePassive() {
 }
 
 // extract takes the next packet from the received bytes, if they hold
-// one: the place where a packet decoder goes. With packet raw, length 0
-// takes everything (at least one byte), length N exactly N bytes. readMu
-// held.
-func (s *Socket) extract(length int) ([]byte, bool) {
-	switch {
-	case len(s.rbuf) == 0 || len(s.rbuf) < length:
-		return nil, false
-	case length == 0 || length == len(s.rbuf):
-		p := s.rbuf
-		s.rbuf = nil
-		return p, true
+// one, with the packet type the socket has now: a packet cut off earlier
+// (pending) first, then what rbuf holds. With packet raw, length 0 takes
+// everything (at least one byte), length N exactly N bytes; the other
+// types take one packet (length is 0). A packet that cannot be decoded is
+// the error. readMu held.
+func (s *Socket) extract(length int) ([]byte, bool, error) {
+	sock := &s.config().sock
+	if s.hasPending {
+		p := s.pending
+		s.pending, s.hasPending = nil, false
+		if length == 0 || sock.packet != PacketRaw {
+			return p, true, nil
+		}
+		// Recv(N) in raw mode counts those bytes too.
+		s.rbuf = append(p, s.rbuf...)
+		s.dec.scanned = 0
 	}
-	p := make([]byte, length)
-	copy(p, s.rbuf)
-	s.rbuf = s.rbuf[length:]
-	return p, true
+	if sock.packet == PacketRaw {
+		s.dec.scanned = 0
+		switch {
+		case len(s.rbuf) == 0 || len(s.rbuf) < length:
+			return nil, false, nil
+		case length == 0 || length == len(s.rbuf):
+			p := s.rbuf
+			s.rbuf = nil
+			return p, true, nil
+		}
+		p := make([]byte, length)
+		copy(p, s.rbuf)
+		s.rbuf = s.rbuf[length:]
+		return p, true, nil
+	}
+	d := &s.dec
+	if d.typ != sock.packet || d.delim != sock.lineDelimiter {
+		d.scanned = 0
+	}
+	d.typ, d.delim, d.limit = sock.packet, sock.lineDelimiter, packetLimit(sock.packetSize)
+	if len(s.rbuf) == 0 {
+		return nil, false, nil
+	}
+	total, strip, err := d.next(s.rbuf)
+	if err != nil || total == 0 {
+		return nil, false, err
+	}
+	var p []byte
+	if total == len(s.rbuf) {
+		// The packet is all there is: hand the buffer over.
+		p = s.rbuf[strip:total:total]
+		s.rbuf = nil
+	} else {
+		// Copy it, so that a small packet the owner keeps does not keep
+		// the whole buffer.
+		p = make([]byte, total-strip)
+		copy(p, s.rbuf[strip:total])
+		s.rbuf = s.rbuf[total:]
+	}
+	return p, true, nil
+}
+
+// packetFailed ends the connection for a packet that cannot be decoded,
+// as Erlang's ssl does: the bytes received are dropped, close_notify is
+// sent (within alert_timeout) and the transport closed. It returns err,
+// for the caller to report once; later receives return ErrClosed. readMu
+// held.
+func (s *Socket) packetFailed(err error) error {
+	s.rbuf = nil
+	s.pending, s.hasPending = nil, false
+	s.dec.scanned = 0
+	s.endRead(ErrClosed, err)
+	s.mu.Lock()
+	notify := s.established.Load() && s.fatal == nil && !s.closed && !s.sentClose && !s.writeShut &&
+		!s.transportClosed && s.werr == nil
+	if notify {
+		s.sentClose = true
+		s.setWriteDeadlineLocked(time.Now().Add(s.cfg.alertTimeout))
+	}
+	s.mu.Unlock()
+	if notify {
+		s.writeMu.Lock()
+		_ = s.rc.SendAlert(record.Warning, record.CloseNotify)
+		s.writeMu.Unlock()
+	}
+	s.closeTransport()
+	return err
 }
 
 // fill reads one message from the record layer, with readMu held, and
@@ -692,9 +797,6 @@ func (s *Socket) Setopts(opts ...Option) error {
 		return ErrClosed
 	}
 	cfg, err := s.cfg.setopts(opts...)
-	if err == nil {
-		err = checkPacket(cfg)
-	}
 	if err != nil {
 		s.mu.Unlock()
 		return err

@@ -636,13 +636,13 @@ func TestSetoptsAndGetopts(t *testing.T) {
 	}
 
 	var oe *OptionError
-	if err := server.Setopts(Packet(Packet4)); !errors.As(err, &oe) || oe.Reason != "unsupported" {
-		t.Errorf("Setopts(packet 4) = %v, want an unsupported OptionError", err)
+	if err := server.Setopts(Option{"packet", "http"}); !errors.As(err, &oe) || oe.Reason != "unsupported" {
+		t.Errorf("Setopts(packet http) = %v, want an unsupported OptionError", err)
 	}
 	if err := server.Setopts(Verify(VerifyPeer)); !errors.As(err, &oe) {
 		t.Errorf("Setopts(verify) = %v, want an OptionError", err)
 	}
-	if err := server.Setopts(Active(true), Packet(Packet2)); err == nil {
+	if err := server.Setopts(Active(true), Packet(Packet2), Option{"packet", "httph"}); err == nil {
 		t.Error("Setopts with a bad option succeeded")
 	}
 	if opts, _ := server.Getopts("active"); opts[0].Value != false {
@@ -653,14 +653,14 @@ func TestSetoptsAndGetopts(t *testing.T) {
 	}
 }
 
-func TestPacketOtherThanRawIsRefused(t *testing.T) {
+func TestHTTPPacketTypesAreRefused(t *testing.T) {
 	c := newCreds(t)
 	var oe *OptionError
-	if _, err := Listen(0, c.serverOpts(Packet(Packet2))...); !errors.As(err, &oe) || oe.Reason != "unsupported" {
-		t.Errorf("Listen with packet 2 = %v", err)
+	if _, err := Listen(0, c.serverOpts(Option{"packet", "http_bin"})...); !errors.As(err, &oe) || oe.Reason != "unsupported" {
+		t.Errorf("Listen with packet http_bin = %v", err)
 	}
-	if _, err := Connect("127.0.0.1", 1, c.clientOpts(Packet(PacketLine)), time.Second); !errors.As(err, &oe) || oe.Reason != "unsupported" {
-		t.Errorf("Connect with packet line = %v", err)
+	if _, err := Connect("127.0.0.1", 1, c.clientOpts(Option{"packet", "http"}), time.Second); !errors.As(err, &oe) || oe.Reason != "unsupported" {
+		t.Errorf("Connect with packet http = %v", err)
 	}
 }
 
