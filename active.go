@@ -157,7 +157,8 @@ func (s *Socket) readOne() bool {
 func (s *Socket) deliverEnd() {
 	s.mu.Lock()
 	reason := s.perr
-	if reason == nil && s.fatal != nil && s.rerr == s.fatal {
+	if reason == nil && s.rerr != ErrClosed {
+		// A fatal alert, or econnreset with show_econnreset.
 		reason = s.rerr
 	}
 	sendErr := !s.errorDelivered && reason != nil

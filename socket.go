@@ -413,9 +413,13 @@ func (s *Socket) writeFailed(err error) error {
 		}
 		return s.werr
 	}
-	if errors.Is(err, record.ErrWriteClosed) {
+	switch {
+	case errors.Is(err, record.ErrWriteClosed):
 		s.werr = ErrClosed
-	} else {
+	case s.cfg.sock.showEconnreset && errors.Is(err, syscall.ECONNRESET):
+		s.werr = &econnresetError{err}
+		s.closeTransportLocked()
+	default:
 		s.werr = &closedError{err}
 		s.closeTransportLocked()
 	}
@@ -746,11 +750,28 @@ func (s *Socket) readFailed(err error) {
 	case errors.Is(err, io.EOF):
 		s.endRead(ErrClosed, io.EOF)
 		s.peerClose(true)
+	case s.config().sock.showEconnreset && errors.Is(err, syscall.ECONNRESET):
+		s.endRead(&econnresetError{err}, err)
+		s.peerClose(false)
 	default:
 		s.endRead(ErrClosed, err)
 		s.peerClose(false)
 	}
 }
+
+// econnresetError is a connection reset by the peer, reported as Erlang's
+// econnreset when show_econnreset is set; errors.Is finds
+// syscall.ECONNRESET.
+type econnresetError struct{ cause error }
+
+// Error says the peer reset the connection.
+func (e *econnresetError) Error() string { return "ssl: connection reset by peer: " + e.cause.Error() }
+
+// Unwrap returns the transport's error.
+func (e *econnresetError) Unwrap() error { return e.cause }
+
+// Term returns the Erlang reason, econnreset.
+func (e *econnresetError) Term() string { return "econnreset" }
 
 // peerClose handles the end of the peer's side of the connection: with
 // exit_on_close, answer a close_notify (when the peer sent one) and close
@@ -779,13 +800,26 @@ func (s *Socket) peerClose(notified bool) {
 // Setopts sets socket options, as Erlang's setopts/2: Active (with
 // Erlang's rule for ActiveN: the count is added to the current one, and
 // reaching 0 or less makes the socket passive without a Passive message),
-// Mode (accepted and reported; data is always []byte), and the other
-// socket options, which are stored and, for a TCP transport, applied to
-// it where Go allows (nodelay, keepalive, recbuf, sndbuf, linger, and on
-// Unix reuseaddr and tos). ssl options and the options fixed once the
-// socket exists (ip, port, backlog) are refused with an *OptionError, and
-// so is a packet type other than raw (Reason "unsupported"), which is not
-// implemented yet. On error nothing changes.
+// Mode and Header (accepted and reported; data is always []byte, see
+// Header), Packet, PacketSize and LineDelimiter (they apply to the next
+// packet cut: see Packet), ExitOnClose, SendTimeout, SendTimeoutClose and
+// ShowEconnreset (the socket's own behaviour, from the next event on),
+// and the options of the operating system's socket, which are stored and,
+// for a TCP transport, applied to it at once: nodelay, keepalive, recbuf,
+// sndbuf, linger, and on Unix reuseaddr and tos (the traffic class on
+// IPv6), and on Linux priority (SO_PRIORITY). buffer (the user-level
+// buffer of Erlang's driver), delay_send and deliver have no counterpart
+// here: they are checked, stored and reported. A transport other than
+// *net.TCPConn (CBInfo, net.Pipe) keeps its own settings: the values are
+// stored and reported only. As in Erlang, ssl options are refused (they
+// were used by the handshake and cannot change: Reason "not_settable",
+// Erlang's {options,{socket_options,Opt}}), and so are the options fixed
+// once the socket exists (ip, port, backlog, inet, inet6) and the HTTP
+// packet types (Reason "unsupported"). An option the system refuses (such
+// as a priority above 6 without CAP_NET_ADMIN) is an *OptionError whose
+// Reason is the system's (Erlang's {options,{socket_options,[Opt],Posix}});
+// the system options applied before it stay applied. Otherwise, on error
+// nothing changes.
 //
 // Switching to passive mode waits until the reading goroutine has stopped;
 // data it had read and not delivered is kept for Recv. Switching to active
@@ -812,7 +846,12 @@ func (s *Socket) Setopts(opts ...Option) error {
 			}
 		}
 	}
-	applySocketOptions(s.transport, &cfg.sock, given)
+	if !s.transportClosed {
+		if err := applySocketOptions(s.transport, &cfg.sock, given); err != nil {
+			s.mu.Unlock()
+			return err
+		}
+	}
 	s.cfg = cfg
 	s.active = active
 	var wait chan struct{}
@@ -987,13 +1026,15 @@ func boolInt(b bool) int {
 }
 
 // applySocketOptions applies socket options to a TCP transport: those in
-// given, or every one set when given is nil. Errors are ignored, as the
-// options only tune the transport (the values stay recorded for Getopts).
-// Other transports are left alone.
-func applySocketOptions(conn net.Conn, sock *socketOptions, given map[string]bool) {
+// given, or every one set when given is nil. It goes on after a failure
+// and returns the first one, as an *OptionError naming the option and the
+// system's reason; the callers setting up a socket ignore it (the options
+// only tune the transport; the values stay recorded for Getopts), Setopts
+// reports it. Other transports are left alone.
+func applySocketOptions(conn net.Conn, sock *socketOptions, given map[string]bool) error {
 	tc, ok := conn.(*net.TCPConn)
 	if !ok {
-		return
+		return nil
 	}
 	want := func(name string, set bool) bool {
 		if given != nil {
@@ -1001,23 +1042,29 @@ func applySocketOptions(conn net.Conn, sock *socketOptions, given map[string]boo
 		}
 		return set
 	}
+	var first error
+	check := func(name string, v any, err error) {
+		if err != nil && first == nil {
+			first = systemOptionError(name, v, err)
+		}
+	}
 	if want("nodelay", sock.nodelay.set) {
-		_ = tc.SetNoDelay(sock.nodelay.v)
+		check("nodelay", sock.nodelay.v, tc.SetNoDelay(sock.nodelay.v))
 	}
 	if want("keepalive", sock.keepalive.set) {
-		_ = tc.SetKeepAlive(sock.keepalive.v)
+		check("keepalive", sock.keepalive.v, tc.SetKeepAlive(sock.keepalive.v))
 	}
 	if want("recbuf", sock.recbuf.set) {
-		_ = tc.SetReadBuffer(sock.recbuf.v)
+		check("recbuf", sock.recbuf.v, tc.SetReadBuffer(sock.recbuf.v))
 	}
 	if want("sndbuf", sock.sndbuf.set) {
-		_ = tc.SetWriteBuffer(sock.sndbuf.v)
+		check("sndbuf", sock.sndbuf.v, tc.SetWriteBuffer(sock.sndbuf.v))
 	}
 	if want("linger", sock.linger != nil) {
 		if sock.linger.On {
-			_ = tc.SetLinger(int(sock.linger.Timeout / time.Second))
+			check("linger", *sock.linger, tc.SetLinger(int(sock.linger.Timeout/time.Second)))
 		} else {
-			_ = tc.SetLinger(-1)
+			check("linger", *sock.linger, tc.SetLinger(-1))
 		}
 	}
 	raw := []struct {
@@ -1027,14 +1074,63 @@ func applySocketOptions(conn net.Conn, sock *socketOptions, given map[string]boo
 	}{
 		{"reuseaddr", sock.reuseAddr.set, boolInt(sock.reuseAddr.v)},
 		{"tos", sock.tos.set, sock.tos.v},
+		{"priority", sock.priority.set, sock.priority.v},
 	}
 	for _, r := range raw {
 		if want(r.name, r.set) {
-			if sc, err := tc.SyscallConn(); err == nil {
-				_ = rawSet(sc, r.name, r.v)
+			sc, err := tc.SyscallConn()
+			if err == nil {
+				err = rawSet(sc, rawName(tc, r.name), r.v)
 			}
+			check(r.name, r.v, err)
 		}
 	}
+	return first
+}
+
+// systemOptionError is a socket option the system refused: Erlang's
+// {options,{socket_options,[Opt],Posix}}.
+func systemOptionError(name string, v any, err error) *OptionError {
+	posix := "einval"
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		if a := errnoAtom(errno); a != "" {
+			posix = a
+		}
+	}
+	o := Option{name, v}
+	return &OptionError{Name: name, Value: v, Reason: posix, Detail: "the system refused it: " + err.Error(),
+		term: "{options,{socket_options,[" + renderOption(o) + "]," + posix + "}}"}
+}
+
+// errnoAtom returns the Erlang name of the errors a setsockopt may give.
+func errnoAtom(e syscall.Errno) string {
+	switch e {
+	case syscall.EPERM:
+		return "eperm"
+	case syscall.EACCES:
+		return "eacces"
+	case syscall.EINVAL:
+		return "einval"
+	case syscall.ENOPROTOOPT:
+		return "enoprotoopt"
+	case syscall.EBADF:
+		return "ebadf"
+	case syscall.ENOBUFS:
+		return "enobufs"
+	}
+	return ""
+}
+
+// rawName is the system option behind a socket option on conn: tos is the
+// traffic class on an IPv6 socket.
+func rawName(conn net.Conn, name string) string {
+	if name == "tos" {
+		if a, ok := conn.LocalAddr().(*net.TCPAddr); ok && a.IP.To4() == nil {
+			return "tclass"
+		}
+	}
+	return name
 }
 
 // liveSocketOption reads a socket option from a TCP transport, as Getopts
@@ -1048,7 +1144,7 @@ func liveSocketOption(conn net.Conn, name string) (any, bool) {
 	if err != nil {
 		return nil, false
 	}
-	v, ok := rawGet(sc, name)
+	v, ok := rawGet(sc, rawName(conn, name))
 	if !ok {
 		return nil, false
 	}

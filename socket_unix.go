@@ -13,6 +13,8 @@ var rawOptions = map[string][2]int{
 	"recbuf":    {syscall.SOL_SOCKET, syscall.SO_RCVBUF},
 	"sndbuf":    {syscall.SOL_SOCKET, syscall.SO_SNDBUF},
 	"tos":       {syscall.IPPROTO_IP, syscall.IP_TOS},
+	// tos on an IPv6 socket: the traffic class.
+	"tclass": {syscall.IPPROTO_IPV6, syscall.IPV6_TCLASS},
 }
 
 // rawGet reads the integer socket option name; ok is false when the
