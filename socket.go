@@ -99,6 +99,7 @@ var errUseOfClosed error = &closedError{net.ErrClosed}
 type Socket struct {
 	role      Role
 	transport net.Conn
+	stats     *statConn // the transport as the record layer sees it, counted (Getstat)
 	rc        *record.Conn
 	host      string // a client's Connect host; "" for upgrades and servers
 
@@ -162,7 +163,8 @@ type Socket struct {
 // newSocket returns a socket over conn with the resolved config cfg.
 func newSocket(role Role, conn net.Conn, cfg *config, host string) *Socket {
 	s := &Socket{role: role, transport: conn, cfg: cfg, host: host}
-	s.rc = record.NewConn(conn, cfg.rec)
+	s.stats = &statConn{conn: conn}
+	s.rc = record.NewConn(s.stats, cfg.rec)
 	s.cond.L = &s.mu
 	s.mailbox = make(chan Message, DefaultMailboxSize)
 	s.owner = s.mailbox
