@@ -192,6 +192,8 @@ type Config struct {
 	// Now gives the time for certificate validation; nil means
 	// time.Now.
 	Now func() time.Time
+
+	hooks *testHooks // set by tests only
 }
 
 // Credential is one certificate chain with its private key.
@@ -275,6 +277,7 @@ type State struct {
 
 	client bool
 	cfg    *Config
+	tls13  *conn13 // the TLS 1.3 connection state, nil before TLS 1.3
 }
 
 // Error is a failed handshake: the state it failed in, the fatal alert
@@ -340,6 +343,7 @@ func Client(ctx context.Context, rc *record.Conn, cfg *Config) (*State, error) {
 	if err != nil {
 		return nil, wrap(c.state, err)
 	}
+	logMasterSecret(cfg, st)
 	return st, nil
 }
 
@@ -357,7 +361,16 @@ func Server(ctx context.Context, rc *record.Conn, cfg *Config) (*State, error) {
 	if err != nil {
 		return nil, wrap(s.state, err)
 	}
+	logMasterSecret(cfg, st)
 	return st, nil
+}
+
+// logMasterSecret writes the CLIENT_RANDOM key log line of a TLS 1.0-1.2
+// handshake (TLS 1.3 handshakes log their secrets as they derive them).
+func logMasterSecret(cfg *Config, st *State) {
+	if st.Version < cipher.VersionTLS13 {
+		writeKeyLog(cfg.KeyLog, KeyLogClientRandom, st.ClientRandom[:], st.MasterSecret)
+	}
 }
 
 // Helpers on Config shared by both sides.

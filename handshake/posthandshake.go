@@ -23,8 +23,8 @@ import (
 // Anything else (or a malformed HelloRequest or ClientHello) is a *Error
 // with the alert to send: unexpected_message for a message that has no
 // place after a TLS 1.0-1.2 handshake, decode_error for one that does not
-// parse. A TLS 1.3 connection's NewSessionTicket and KeyUpdate will be
-// handled here too.
+// parse. A TLS 1.3 connection's NewSessionTicket, KeyUpdate and
+// CertificateRequest go to handle13 (posthandshake13.go).
 //
 // HandleMessage may write to rc (the warning alert): the caller holds
 // whatever serializes the writes of rc.
@@ -37,8 +37,8 @@ func (s *State) handle(rc *record.Conn, msg []byte) error {
 	if err != nil {
 		return err
 	}
-	if s.Version >= cipher.VersionTLS13 {
-		return unexpected(typ.String(), "post-handshake messages of TLS 1.3 are not handled yet")
+	if s.tls13 != nil {
+		return s.handle13(rc, msg)
 	}
 	switch {
 	case typ == TypeHelloRequest && s.client:
