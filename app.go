@@ -19,10 +19,10 @@ const appVersion = "0.1.0"
 // handshake this library implements: what it can actually negotiate. It is
 // the one place VersionInfo's Supported and Available lists derive from,
 // and the handshake code adds each version here as its handshake lands.
-// Today the SSL 3.0 and TLS 1.0-1.2 handshakes are implemented; the options
-// still accept and resolve every version, so that configurations are
-// checked ahead of time.
-var handshakeVersions = []Protocol{TLSv1_2, TLSv1_1, TLSv1, SSLv3}
+// Today the SSL 3.0 and TLS 1.0-1.3 handshakes are implemented; the options
+// still accept and resolve every version (DTLS too), so that
+// configurations are checked ahead of time.
+var handshakeVersions = []Protocol{TLSv1_3, TLSv1_2, TLSv1_1, TLSv1, SSLv3}
 
 // appEnv is the application environment (Erlang's application:get_env
 // (ssl, ...)).

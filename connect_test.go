@@ -216,9 +216,11 @@ func TestUpgrade(t *testing.T) {
 func TestRealHandshakeInformation(t *testing.T) {
 	checkLeaks(t)
 	c := newCreds(t)
+	// TLS 1.2, which has a master secret (TLS 1.3's items are in
+	// tls13_test.go).
 	server, client := pair(t, c,
-		[]Option{Active(false), ALPNPreferredProtocols("h2", "http/1.1")},
-		[]Option{Active(false), ALPNAdvertisedProtocols("http/1.1", "h2")})
+		[]Option{Active(false), ALPNPreferredProtocols("h2", "http/1.1"), Versions(TLSv1_2)},
+		[]Option{Active(false), ALPNAdvertisedProtocols("http/1.1", "h2"), Versions(TLSv1_2)})
 	for _, s := range []*Socket{client, server} {
 		info, err := s.ConnectionInformation("protocol", "selected_cipher_suite", "sni_hostname", "ecc",
 			"negotiated_protocol", "master_secret", "client_random", "server_random")

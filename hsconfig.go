@@ -16,9 +16,10 @@ import (
 // switches to the configuration for the name the client sends
 // (forServerName).
 //
-// The handshake drops the TLS 1.3 entries of the versions until TLS 1.3 is
-// implemented (see handshake.Config), and only the DTLS ones are dropped
-// here.
+// The DTLS versions are dropped here; the TLS ones, TLS 1.3 included, go
+// to the handshake with the TLS 1.3 settings (supported_groups,
+// signature_algs_cert, middlebox_comp_mode, cookie, key_update_at,
+// keep_secrets, keylog).
 func (c *config) handshakeConfig(host string, ip netip.Addr) *handshake.Config {
 	hc := &handshake.Config{
 		Suites:            c.suites,
@@ -32,6 +33,14 @@ func (c *config) handshakeConfig(host string, ip netip.Addr) *handshake.Config {
 		OmitCANames:       !c.certAuthorities,
 		SecureRenegotiate: c.secureRenegotiate,
 		Fallback:          c.fallback,
+
+		Groups:                 c.groups,
+		SignatureAlgsCert:      c.sigAlgsCert,
+		DisableMiddleboxCompat: !c.middleboxCompat,
+		NoCookie:               !c.cookie,
+		KeyUpdateAt:            c.keyUpdateAt,
+		KeepSecrets:            c.keepSecrets,
+		KeyLog:                 c.keylog,
 	}
 	for _, v := range c.versions {
 		if !isDTLS(v) {

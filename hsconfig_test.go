@@ -173,8 +173,8 @@ func TestHandshakeConfigEndToEnd(t *testing.T) {
 		if len(sr.st.PeerCertificates) != 1 || !bytes.Equal(sr.st.PeerCertificates[0], client.DER) {
 			t.Errorf("%s: server did not get the client certificate", host)
 		}
-		if st.Version != cipher.VersionTLS12 {
-			t.Errorf("%s: version %s, want TLS 1.2 while TLS 1.3 is not implemented", host, st.Version)
+		if st.Version != cipher.VersionTLS13 || sr.st.Version != cipher.VersionTLS13 {
+			t.Errorf("%s: versions %s and %s, want TLS 1.3", host, st.Version, sr.st.Version)
 		}
 	}
 }

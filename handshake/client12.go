@@ -57,10 +57,18 @@ func (c *clientHandshake) run() (*State, error) {
 	if err != nil {
 		return nil, err
 	}
+	if hello.offer13 != nil {
+		return c.run13(hello)
+	}
 	certify, err := hello.readServerHello()
 	if err != nil {
 		return nil, err
 	}
+	return c.finish12(certify)
+}
+
+// finish12 runs the certify and cipher states.
+func (c *clientHandshake) finish12(certify *clientCertify) (*State, error) {
 	c.state = stateCertify
 	ciph, err := certify.run()
 	if err != nil {
@@ -77,8 +85,9 @@ type clientHello struct {
 	hello    *ClientHello
 	versions []cipher.Version // acceptable, highest first
 	suites   []*cipher.Suite  // offered
-	groups   []NamedGroup     // offered in supported_groups, or nil
+	groups   []NamedGroup     // the curves a TLS 1.2 server may choose, or nil
 	schemes  []SignatureScheme
+	offer13  *clientOffer13 // the TLS 1.3 part of the offer, or nil
 }
 
 // clientSuites returns the configured suites a client can offer for the
@@ -119,16 +128,34 @@ func usesECC(k cipher.KeyExchange) bool {
 	return false
 }
 
-// sendHello builds and sends the ClientHello (RFC 5246, Section 7.4.1.2).
+// sendHello builds and sends the ClientHello (RFC 5246, Section 7.4.1.2;
+// with TLS 1.3, RFC 8446, Section 4.1.2: offer13 adds its part).
 func (c *clientHandshake) sendHello() (*clientHello, error) {
 	cfg := c.cfg
 	versions := cfg.versions()
 	if len(versions) == 0 {
-		return nil, causef(ErrNoCommonVersion, "no configured version this handshake implements (SSL 3.0 to TLS 1.2)")
+		return nil, causef(ErrNoCommonVersion, "no configured version this handshake implements (SSL 3.0 to TLS 1.3)")
 	}
-	suites := clientSuites(cfg, versions)
-	if len(suites) == 0 {
+	var suites13 []*cipher.Suite
+	if versions[0] == cipher.VersionTLS13 {
+		// TLS 1.3 is offered when a TLS 1.3 suite is configured.
+		if suites13 = suites13Of(cfg); len(suites13) == 0 {
+			versions = versions[1:]
+		}
+	}
+	if len(versions) == 0 {
+		return nil, causef(ErrNoCommonVersion, "TLS 1.3 alone is configured, without a TLS 1.3 cipher suite")
+	}
+	legacy := versions
+	if len(suites13) > 0 {
+		legacy = versions[1:]
+	}
+	suites := clientSuites(cfg, legacy)
+	if len(suites) == 0 && len(suites13) == 0 {
 		return nil, causef(ErrNoCommonSuite, "no configured cipher suite fits the configured versions")
+	}
+	if len(suites) == 0 {
+		legacy = nil
 	}
 	maxV := versions[0]
 	h := &ClientHello{
@@ -142,11 +169,14 @@ func (c *clientHandshake) sendHello() (*clientHello, error) {
 		h.CipherSuites = append(h.CipherSuites, s.ID)
 	}
 	st := &clientHello{cfg: cfg, hc: c.hc, hello: h, versions: versions, suites: suites}
-	if maxV == cipher.VersionSSL30 {
+	switch {
+	case maxV == cipher.VersionSSL30:
 		// An SSL 3.0 ClientHello has no extensions: the signalling
 		// value stands for renegotiation_info (RFC 5746, Section 3.3).
 		h.CipherSuites = append(h.CipherSuites, EmptyRenegotiationInfoSCSV)
-	} else {
+	case len(legacy) == 0:
+		// TLS 1.3 alone: none of the TLS 1.2 extensions.
+	default:
 		h.SecureRenegotiationSupported = true
 		h.ExtendedMasterSecret = true // RFC 7627, Section 5.1: always offered
 		h.ServerName = cfg.ServerName
@@ -166,8 +196,16 @@ func (c *clientHandshake) sendHello() (*clientHello, error) {
 		h.ALPNProtocols = cfg.ALPN
 		h.NextProtoNeg = cfg.NextProtocols != nil
 	}
+	if len(suites13) > 0 {
+		if err := c.offer13(st, h, suites13, legacy); err != nil {
+			return nil, err
+		}
+	}
 	if cfg.Fallback {
 		h.CipherSuites = append(h.CipherSuites, FallbackSCSV) // RFC 7507, Section 4
+	}
+	if cfg.hooks != nil && cfg.hooks.clientHello != nil {
+		cfg.hooks.clientHello(h)
 	}
 	if err := c.hc.write(h); err != nil {
 		return nil, err
@@ -217,7 +255,18 @@ func (h *clientHello) readServerHello() (*clientCertify, error) {
 	if sh.SupportedVersion != 0 || sh.IsHelloRetryRequest() {
 		return nil, causef(ErrIllegalParameter, "TLS 1.3 ServerHello, and TLS 1.3 was not offered")
 	}
+	return h.serverHello12(sh)
+}
+
+// serverHello12 checks a ServerHello of TLS 1.2 or older against the
+// ClientHello and goes on to the certify state.
+func (h *clientHello) serverHello12(sh *ServerHello) (*clientCertify, error) {
 	v := sh.Version
+	// RFC 8446, Section 4.1.3: TLS 1.3 is chosen in supported_versions,
+	// never in legacy_version.
+	if v >= cipher.VersionTLS13 {
+		return nil, causef(ErrIllegalParameter, "server chose %s in legacy_version", v)
+	}
 	// RFC 5246, Appendix E.1: a version the client does not support is a
 	// protocol_version alert.
 	if !slices.Contains(h.versions, v) {

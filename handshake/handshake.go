@@ -20,10 +20,11 @@ import (
 // Server, and may be shared by any number of handshakes at once (with its
 // callbacks safe for concurrent use).
 //
-// Versions of TLS 1.3 are not negotiated yet: Client and Server drop
-// cipher.VersionTLS13 from Versions (and TLS 1.3 suites from Suites), so a
-// configuration of TLS 1.3 and 1.2 runs TLS 1.2 handshakes, and one of TLS
-// 1.3 alone fails with ErrNoCommonVersion.
+// TLS 1.3 is negotiated when both sides list it and a TLS 1.3 suite of
+// Suites; a client offering TLS 1.3 and older versions sends one
+// ClientHello for all of them, and a server that supports TLS 1.3 but
+// negotiates an older version marks its random with the downgrade
+// sentinel of RFC 8446, Section 4.1.3, which such a client refuses.
 type Config struct {
 	// Versions are the protocol versions this side accepts, in any order
 	// (Erlang's versions). SSL 3.0 is used only when listed. A client
@@ -383,10 +384,10 @@ func (c *Config) rand() io.Reader {
 }
 
 // versions returns the configured versions this package negotiates, highest
-// first: SSL 3.0 to TLS 1.2 (TLS 1.3 is dropped, see Config).
+// first: SSL 3.0 to TLS 1.3.
 func (c *Config) versions() []cipher.Version {
 	var out []cipher.Version
-	for _, v := range []cipher.Version{cipher.VersionTLS12, cipher.VersionTLS11, cipher.VersionTLS10, cipher.VersionSSL30} {
+	for _, v := range []cipher.Version{cipher.VersionTLS13, cipher.VersionTLS12, cipher.VersionTLS11, cipher.VersionTLS10, cipher.VersionSSL30} {
 		for _, x := range c.Versions {
 			if x == v {
 				out = append(out, v)

@@ -64,9 +64,15 @@ type serverHandshake struct {
 
 func (s *serverHandshake) run() (*State, error) {
 	s.state = stateHello
+	if v := s.cfg.versions(); len(v) == 1 && v[0] == cipher.VersionTLS13 {
+		s.state = stateStart // Erlang's first state of a TLS 1.3-only server
+	}
 	hello, err := s.readClientHello()
 	if err != nil {
 		return nil, err
+	}
+	if hello.version == cipher.VersionTLS13 {
+		return s.run13(hello)
 	}
 	certify, err := hello.sendFlight()
 	if err != nil {
@@ -135,6 +141,10 @@ func (s *serverHandshake) readClientHello() (*serverHello, error) {
 	if err := h.hc.rc.SetVersion(h.version); err != nil {
 		return nil, err
 	}
+	if h.version == cipher.VersionTLS13 {
+		// The TLS 1.3 machine makes its own choices (server13.go).
+		return h, nil
+	}
 	// RFC 5746, Section 3.6: on an initial handshake the client signals
 	// support with the SCSV or an empty renegotiation_info; a non-empty
 	// one is a handshake_failure.
@@ -192,8 +202,12 @@ func (s *serverHandshake) readClientHello() (*serverHello, error) {
 // (RFC 7507, Section 3).
 func (h *serverHello) negotiateVersion() error {
 	ours := h.cfg.versions()
+	if len(ours) > 0 && ours[0] == cipher.VersionTLS13 && len(suites13Of(h.cfg)) == 0 {
+		// TLS 1.3 is negotiated only with a TLS 1.3 suite configured.
+		ours = ours[1:]
+	}
 	if len(ours) == 0 {
-		return causef(ErrNoCommonVersion, "no configured version this handshake implements (SSL 3.0 to TLS 1.2)")
+		return causef(ErrNoCommonVersion, "no configured version this handshake implements (SSL 3.0 to TLS 1.3)")
 	}
 	h.maxVersion = ours[0]
 	ch := h.ch
@@ -211,9 +225,11 @@ func (h *serverHello) negotiateVersion() error {
 			}
 		}
 	} else {
-		clientMax = ch.Version
+		// RFC 8446, Section 4.2.1: without supported_versions the
+		// client gets TLS 1.2 or older, whatever its legacy_version.
+		clientMax = min(ch.Version, cipher.VersionTLS12)
 		for _, v := range ours {
-			if v <= ch.Version {
+			if v <= clientMax {
 				h.version = v
 				break
 			}

@@ -208,9 +208,10 @@ func (c *hsConn) read(o readOpts) (MessageType, []byte, error) {
 		if err != nil {
 			return 0, nil, err
 		}
-		if typ == TypeHelloRequest && c.client {
+		if typ == TypeHelloRequest && c.client && c.rc.Version() < cipher.VersionTLS13 {
 			// RFC 5246, Section 7.4.1.1: a client ignores HelloRequest
 			// while it negotiates; it is not part of the transcript.
+			// TLS 1.3 has no HelloRequest (RFC 8446, Section 4).
 			if len(body) != 0 {
 				return 0, nil, alertf(record.DecodeError, "HelloRequest with a body")
 			}

@@ -13,7 +13,7 @@ func TestMinimal(t *testing.T) {
 	}
 	for _, want := range []string{
 		"server: listening on port ",
-		"client: connected with tlsv1.2, ",
+		"client: connected with tlsv1.3, ",
 		`client: got {ssl, Socket, "foo"}`,
 		`server: got "bar"`,
 	} {

@@ -15,7 +15,7 @@ func TestUpgrade(t *testing.T) {
 		"server: plain TCP listener on 127.0.0.1:",
 		`server: got "STARTTLS\r\n" over plain TCP`,
 		"client: the server agreed to upgrade",
-		"client: upgraded to tlsv1.2",
+		"client: upgraded to tlsv1.3",
 		`server: got {ssl, Socket, "foo"}`,
 	} {
 		if !strings.Contains(out.String(), want) {
