@@ -948,13 +948,18 @@ func (s *Socket) Close() error {
 }
 
 // Shutdown closes one direction of the connection, as Erlang's
-// shutdown/2. Write sends close_notify and, for a transport that can
-// (TCP), closes its sending side; later sends return ErrClosed, while
-// data can still be received. Read stops receiving: the active reader
-// stops, data not yet read is dropped and later receives return ErrClosed
-// (the peer is told nothing). ReadWrite does both. Close must still be
-// called to release the socket. Erlang's close/2 downgrade
-// (CloseDowngrade) is not implemented yet.
+// shutdown/2. Write sends close_notify (within alert_timeout) and, for a
+// transport that can (TCP, Unix sockets: a CloseWrite method), closes its
+// sending side; later sends return ErrClosed, while data can still be
+// received until the peer's close_notify. (OTP sends close_notify only for
+// read_write and half-closes TCP alone for write, which a TLS peer cannot
+// tell from a truncation; this library sends it for both.) Read stops
+// receiving: the active reader stops, data not yet read is dropped, later
+// receives return ErrClosed, and a transport with a CloseRead method has
+// its receiving side shut; the peer is told nothing. ReadWrite does both.
+// No Closed message is delivered for either. Close must still be called to
+// release the socket. The error of a failed close_notify or half-close is
+// reported (ErrClosed with the cause); the direction is shut anyway.
 func (s *Socket) Shutdown(how How) error {
 	if how != Read && how != Write && how != ReadWrite {
 		return &reasonError{"einval", "the direction must be Read, Write or ReadWrite"}
@@ -986,9 +991,16 @@ func (s *Socket) Shutdown(how How) error {
 	}
 	if how == Read || how == ReadWrite {
 		s.readMu.Lock()
-		s.rbuf = nil
+		s.rbuf, s.pending, s.hasPending = nil, nil, false
+		s.dec.scanned = 0
 		s.endRead(ErrClosed, net.ErrClosed)
 		s.readMu.Unlock()
+		s.mu.Lock()
+		closeRead := !s.transportClosed
+		s.mu.Unlock()
+		if cr, ok := s.transport.(interface{ CloseRead() error }); ok && closeRead {
+			_ = cr.CloseRead()
+		}
 	}
 	var err error
 	if notify {
