@@ -92,6 +92,14 @@ var causeAlerts = []struct {
 	{x509path.ErrEmptyChain, record.BadCertificate},
 }
 
+// causeReasons gives, for the causes OTP reports with a reason of its
+// own, that reason, which becomes the alert's Reason in place of the
+// error's text: Erlang's {tls_alert, {_, Text}} shows it after the first
+// line (OTP 25: "...Fatal - Handshake Failure\n no_client_certificate_provided").
+var causeReasons = map[error]string{
+	ErrPeerCertificateRequired: "no_client_certificate_provided",
+}
+
 // pathValidationAlert maps the reason of a failed path validation to the
 // alert, as OTP's ssl_handshake:path_validation_alert does (ssl 10, OTP
 // 25 and later): cert_expired → certificate_expired; invalid_issuer,
@@ -147,7 +155,11 @@ func alertFor(err error) (record.Alert, bool) {
 	}
 	for _, c := range causeAlerts {
 		if errors.Is(err, c.cause) {
-			return record.Alert{Level: record.Fatal, Description: c.desc, Reason: err.Error()}, true
+			reason, ok := causeReasons[c.cause]
+			if !ok {
+				reason = err.Error()
+			}
+			return record.Alert{Level: record.Fatal, Description: c.desc, Reason: reason}, true
 		}
 	}
 	if isTransportError(err) {

@@ -68,6 +68,14 @@ func TestCauseAlerts(t *testing.T) {
 			t.Errorf("wrap(%v) = %v", c.cause, he)
 		}
 	}
+	// A cause OTP gives a reason of its own has that reason, as Erlang
+	// prints it; the others keep their text.
+	if a, _ := alertFor(causef(ErrPeerCertificateRequired, "no certificate")); a.Reason != "no_client_certificate_provided" {
+		t.Errorf("the reason of ErrPeerCertificateRequired is %q, want OTP's no_client_certificate_provided", a.Reason)
+	}
+	if a, _ := alertFor(causef(ErrNoCommonSuite, "detail")); a.Reason != "handshake: no cipher suite in common: detail" {
+		t.Errorf("the reason of ErrNoCommonSuite is %q, want the error's text", a.Reason)
+	}
 	// Every exported cause has an alert.
 	for _, e := range []error{ErrUnexpectedMessage, ErrNoCommonVersion, ErrNoCommonSuite, ErrInappropriateFallback,
 		ErrDowngrade, ErrInsecureRenegotiation, ErrNoApplicationProtocol, ErrNoNextProtocol,
