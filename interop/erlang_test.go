@@ -192,6 +192,17 @@ func (e *erlangPeer) wait(t testing.TB, ref string, kinds ...string) (kind, rest
 	}
 }
 
+// lines returns the lines ref printed so far.
+func (e *erlangPeer) lines(ref string) string {
+	var b strings.Builder
+	for _, line := range strings.Split(e.proc.Output(), "\n") {
+		if strings.HasPrefix(line, ref+" ") {
+			b.WriteString(line + "\n")
+		}
+	}
+	return b.String()
+}
+
 // port waits for the port a server command listens on.
 func (e *erlangPeer) port(t testing.TB, ref string) int {
 	t.Helper()

@@ -87,12 +87,17 @@ func readLine(r io.Reader) (string, error) {
 	var b strings.Builder
 	buf := make([]byte, 1)
 	for {
-		if _, err := r.Read(buf); err != nil {
-			return b.String(), err
+		// A byte may come with an error (crypto/tls returns the last
+		// one with io.EOF when close_notify follows).
+		n, err := r.Read(buf)
+		if n == 1 {
+			b.WriteByte(buf[0])
+			if buf[0] == '\n' {
+				return b.String(), nil
+			}
 		}
-		b.WriteByte(buf[0])
-		if buf[0] == '\n' {
-			return b.String(), nil
+		if err != nil {
+			return b.String(), err
 		}
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"crypto/x509"
 	"os"
 	"path/filepath"
+	"strconv"
+	"sync/atomic"
 	"testing"
 
 	ssl "github.com/otpssl/ssl"
@@ -20,6 +22,7 @@ const serverName = "server.test"
 // files for the outside peers.
 type pki struct {
 	dir  string
+	seq  atomic.Int64
 	root *testpki.Cert // RSA, so that every certificate is RSA-signed (TLS 1.0 peers)
 
 	serverRSA, serverECDSA *testpki.Cert
@@ -75,9 +78,12 @@ func (p *pki) file(t testing.TB, name string, data []byte) string {
 // rootFile is the PEM file of the trusted root.
 func (p *pki) rootFile(t testing.TB) string { return p.file(t, "root.pem", p.root.PEM()) }
 
-// files writes c and its key as name.pem and name.key.
+// files writes c and its key as name-N.pem and name-N.key. Every call
+// makes new files: Erlang caches PEM files by name, so a name must never
+// be reused for other contents.
 func (p *pki) files(t testing.TB, name string, c *testpki.Cert) certFiles {
 	t.Helper()
+	name += "-" + strconv.FormatInt(p.seq.Add(1), 10)
 	return certFiles{cert: p.file(t, name+".pem", c.PEM()), key: p.file(t, name+".key", c.KeyPEM())}
 }
 
