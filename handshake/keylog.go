@@ -4,8 +4,6 @@ import (
 	"encoding/hex"
 	"io"
 	"strconv"
-
-	"github.com/otpssl/ssl/cipher"
 )
 
 // The labels of the NSS key log format (the SSLKEYLOGFILE lines Wireshark
@@ -65,29 +63,29 @@ func writeKeyLog(w io.Writer, label string, clientRandom, secret []byte) {
 // 1.3, with Config.KeepSecrets, the handshake traffic secrets, the
 // current application traffic secrets (CLIENT_TRAFFIC_SECRET_N and
 // SERVER_TRAFFIC_SECRET_N after N key updates) and the exporter secret.
-// It returns nil when the secrets are not kept.
+// It returns nil when the secrets are not kept. It may be called while
+// another goroutine updates the keys.
 func (s *State) KeyLog() []string {
 	cr := s.ClientRandom[:]
-	if s.Version < cipher.VersionTLS13 {
+	if s.tls13 == nil {
 		if len(s.MasterSecret) == 0 {
 			return nil
 		}
 		return []string{keyLogLine(KeyLogClientRandom, cr, s.MasterSecret)}
 	}
-	if len(s.ClientTrafficSecret) == 0 {
+	k := s.Secrets()
+	if len(k.ClientTraffic) == 0 {
 		return nil
 	}
 	var out []string
-	if len(s.ClientHandshakeTrafficSecret) > 0 {
+	if len(k.ClientHandshake) > 0 {
 		out = append(out,
-			keyLogLine(KeyLogClientHandshake, cr, s.ClientHandshakeTrafficSecret),
-			keyLogLine(KeyLogServerHandshake, cr, s.ServerHandshakeTrafficSecret))
+			keyLogLine(KeyLogClientHandshake, cr, k.ClientHandshake),
+			keyLogLine(KeyLogServerHandshake, cr, k.ServerHandshake))
 	}
 	out = append(out,
-		keyLogLine(trafficLabel(true, s.ClientKeyUpdates), cr, s.ClientTrafficSecret),
-		keyLogLine(trafficLabel(false, s.ServerKeyUpdates), cr, s.ServerTrafficSecret))
-	if s.tls13 != nil && len(s.tls13.exporter) > 0 {
-		out = append(out, keyLogLine(KeyLogExporter, cr, s.tls13.exporter))
-	}
+		keyLogLine(trafficLabel(true, k.ClientKeyUpdates), cr, k.ClientTraffic),
+		keyLogLine(trafficLabel(false, k.ServerKeyUpdates), cr, k.ServerTraffic),
+		keyLogLine(KeyLogExporter, cr, s.tls13.exporter))
 	return out
 }

@@ -16,6 +16,7 @@ package handshake
 import (
 	"fmt"
 	"io"
+	"sync"
 
 	"github.com/otpssl/ssl/cipher"
 	"github.com/otpssl/ssl/record"
@@ -45,6 +46,10 @@ const maxKeyUpdatesInARow = 16
 
 // conn13 is the state of a TLS 1.3 connection after its handshake.
 type conn13 struct {
+	// mu guards the secrets and their generations (and their copies in
+	// the State) for the readers that run beside the updates: KeyLog,
+	// Secrets and KeyUpdates.
+	mu           sync.Mutex
 	suite        *cipher.Suite
 	client       bool
 	clientRandom []byte
@@ -77,8 +82,8 @@ func newConn13(cfg *Config, client bool, k *secrets13, clientRandom [32]byte, re
 	}
 }
 
-// mirror copies the current secrets into the State's exported fields,
-// when they are kept.
+// mirror13 copies the current secrets into the State's exported fields,
+// when they are kept; c.mu held.
 func (s *State) mirror13() {
 	c := s.tls13
 	if c == nil || !c.keep {
@@ -87,6 +92,49 @@ func (s *State) mirror13() {
 	s.ClientTrafficSecret = append([]byte(nil), c.clientAP...)
 	s.ServerTrafficSecret = append([]byte(nil), c.serverAP...)
 	s.ClientKeyUpdates, s.ServerKeyUpdates = c.clientN, c.serverN
+}
+
+// advance replaces the traffic secret *cur of generation *n by next,
+// wiping the old one, and mirrors the change.
+func (s *State) advance(cur *[]byte, n *int, next []byte) {
+	c := s.tls13
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	clear(*cur)
+	*cur = next
+	*n++
+	s.mirror13()
+}
+
+// Secrets13 are the TLS 1.3 secrets of a connection, as Config.KeepSecrets
+// keeps them.
+type Secrets13 struct {
+	// ClientHandshake and ServerHandshake are the handshake traffic
+	// secrets.
+	ClientHandshake, ServerHandshake []byte
+	// ClientTraffic and ServerTraffic are the current application
+	// traffic secrets, of generations ClientKeyUpdates and
+	// ServerKeyUpdates.
+	ClientTraffic, ServerTraffic       []byte
+	ClientKeyUpdates, ServerKeyUpdates int
+}
+
+// Secrets returns a copy of the TLS 1.3 secrets kept with
+// Config.KeepSecrets (all empty without it, and before TLS 1.3). Unlike
+// the State's fields it may be read while another goroutine updates the
+// keys.
+func (s *State) Secrets() Secrets13 {
+	c := s.tls13
+	if c == nil || !c.keep {
+		return Secrets13{}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return Secrets13{
+		ClientHandshake: s.ClientHandshakeTrafficSecret, ServerHandshake: s.ServerHandshakeTrafficSecret,
+		ClientTraffic: append([]byte(nil), c.clientAP...), ServerTraffic: append([]byte(nil), c.serverAP...),
+		ClientKeyUpdates: c.clientN, ServerKeyUpdates: c.serverN,
+	}
 }
 
 // updateWrite sends a KeyUpdate under the current write keys and
@@ -112,12 +160,9 @@ func (s *State) updateWrite(rc *record.Conn, requestPeer bool) error {
 	if err != nil {
 		return err
 	}
-	clear(*cur)
-	*cur = next
-	*n++
+	s.advance(cur, n, next)
 	c.write, c.written = p, 0
 	writeKeyLog(c.keyLog, trafficLabel(c.client, *n), c.clientRandom, next)
-	s.mirror13()
 	return rc.Flush()
 }
 
@@ -137,12 +182,9 @@ func (s *State) updateRead(rc *record.Conn) error {
 	if err != nil {
 		return err
 	}
-	clear(*cur)
-	*cur = next
-	*n++
+	s.advance(cur, n, next)
 	c.read = p
 	writeKeyLog(c.keyLog, trafficLabel(!c.client, *n), c.clientRandom, next)
-	s.mirror13()
 	return nil
 }
 
@@ -283,4 +325,18 @@ func (s *State) ExportKeyingMaterial(label string, context []byte, hasContext bo
 	}
 	return cipher.ExportKeyingMaterial(s.Version, s.Suite, s.MasterSecret, s.ClientRandom[:], s.ServerRandom[:],
 		label, context, hasContext, n)
+}
+
+// KeyUpdates returns how many times each direction's TLS 1.3 keys have
+// been updated (the N of application_traffic_secret_N), whether or not the
+// secrets are kept; 0, 0 before TLS 1.3. It may be called while another
+// goroutine updates the keys.
+func (s *State) KeyUpdates() (client, server int) {
+	c := s.tls13
+	if c == nil {
+		return 0, 0
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.clientN, c.serverN
 }
