@@ -28,6 +28,13 @@ type negotiated struct {
 	masterSecret []byte
 	group        NamedCurve // the ECDHE/ECDH curve or key exchange group; 0 if none
 
+	// state is the handshake's outcome (nil for a fake handshake of the
+	// tests): TLS 1.3 key updates and exporters go through it, with
+	// writeMu held. secrets are its TLS 1.3 secrets and key log lines,
+	// for ConnectionInformation (tls13.go).
+	state   *handshake.State
+	secrets *secrets13
+
 	// handle deals with a handshake message that arrives after the
 	// handshake; it may write to rc. A non-nil error ends the connection.
 	handle func(rc *record.Conn, msg []byte) error
@@ -73,6 +80,8 @@ func fromState(st *handshake.State) *negotiated {
 		serverRandom: st.ServerRandom,
 		masterSecret: st.MasterSecret,
 		group:        st.Group,
+		state:        st,
+		secrets:      secretsOf(st),
 		handle:       st.HandleMessage,
 		refresh:      func() *negotiated { return fromState(st) },
 	}
