@@ -265,13 +265,14 @@ func (c *Conn) ReleaseWriteBuffers() {
 	}
 }
 
-// BufferedBytes reports the memory the Conn's buffers hold (their
-// capacities), read and write side: what ReleaseReadBuffers and
-// ReleaseWriteBuffers give back. It reads both sides: call it only while
-// neither is in use.
-func (c *Conn) BufferedBytes() (read, write int) {
-	return cap(c.in.buf) + cap(c.in.hs), cap(c.out.buf) + cap(c.out.hs)
-}
+// ReadBuffered reports the memory the read side's buffers hold (their
+// capacities): what ReleaseReadBuffers gives back. It belongs to the read
+// side.
+func (c *Conn) ReadBuffered() int { return cap(c.in.buf) + cap(c.in.hs) }
+
+// WriteBuffered reports the memory the write side's buffers hold: what
+// ReleaseWriteBuffers gives back. It belongs to the write side.
+func (c *Conn) WriteBuffered() int { return cap(c.out.buf) + cap(c.out.hs) }
 
 // isTimeout reports whether err is a transport timeout, after which the
 // connection may go on.

@@ -55,11 +55,11 @@ func TestReleaseBuffers(t *testing.T) {
 				}
 				recs = append(recs, append([]byte(nil), wr.out.Bytes()...))
 				wr.out.Reset()
-				if _, wbuf := w.BufferedBytes(); wbuf == 0 {
+				if wbuf := w.WriteBuffered(); wbuf == 0 {
 					t.Fatalf("message %d: no write buffer after a write", i)
 				}
 				w.ReleaseWriteBuffers()
-				if _, wbuf := w.BufferedBytes(); wbuf != 0 {
+				if wbuf := w.WriteBuffered(); wbuf != 0 {
 					t.Fatalf("message %d: %d bytes of write buffers after the release", i, wbuf)
 				}
 			}
@@ -83,11 +83,11 @@ func TestReleaseBuffers(t *testing.T) {
 			// The first message arrives whole.
 			rd.chunks = [][]byte{recs[0]}
 			read(msgs[0])
-			if rbuf, _ := r.BufferedBytes(); rbuf < readBufSize {
+			if rbuf := r.ReadBuffered(); rbuf < readBufSize {
 				t.Fatalf("read buffers %d bytes while reading", rbuf)
 			}
 			r.ReleaseReadBuffers()
-			if rbuf, _ := r.BufferedBytes(); rbuf != 0 {
+			if rbuf := r.ReadBuffered(); rbuf != 0 {
 				t.Fatalf("%d bytes of read buffers after the release", rbuf)
 			}
 
@@ -99,7 +99,7 @@ func TestReleaseBuffers(t *testing.T) {
 			if len(rd.readLens) != 1 || rd.readLens[0] > wakeReadSize {
 				t.Fatalf("idle read was given buffers of %v bytes", rd.readLens)
 			}
-			if rbuf, _ := r.BufferedBytes(); rbuf != 0 {
+			if rbuf := r.ReadBuffered(); rbuf != 0 {
 				t.Fatalf("%d bytes of read buffers after an idle read", rbuf)
 			}
 
@@ -111,7 +111,7 @@ func TestReleaseBuffers(t *testing.T) {
 				t.Fatalf("read of half a record: %v", err)
 			}
 			r.ReleaseReadBuffers()
-			if rbuf, _ := r.BufferedBytes(); rbuf != half {
+			if rbuf := r.ReadBuffered(); rbuf != half {
 				t.Fatalf("read buffers hold %d bytes after the release, want the %d unread", rbuf, half)
 			}
 			rd.chunks = [][]byte{append(append([]byte(nil), recs[1][half:]...), recs[2]...)}
@@ -134,7 +134,7 @@ func TestReleaseBuffersHandshakeAndEOF(t *testing.T) {
 		t.Fatalf("read of part of a message: %v", err)
 	}
 	c.ReleaseReadBuffers()
-	if rbuf, _ := c.BufferedBytes(); rbuf != 10 {
+	if rbuf := c.ReadBuffered(); rbuf != 10 {
 		t.Fatalf("read buffers hold %d bytes, want the 10 of the partial message", rbuf)
 	}
 	rd.chunks = [][]byte{rec2}
