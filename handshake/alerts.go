@@ -98,6 +98,7 @@ var causeAlerts = []struct {
 // line (OTP 25: "...Fatal - Handshake Failure\n no_client_certificate_provided").
 var causeReasons = map[error]string{
 	ErrPeerCertificateRequired: "no_client_certificate_provided",
+	ErrCertificateRequired:     "certificate_required", // OTP's TLS 1.3 server
 }
 
 // pathValidationAlert maps the reason of a failed path validation to the
