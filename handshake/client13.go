@@ -320,6 +320,12 @@ func (w *clientWaitSH) serverHello(sh *ServerHello) (*clientWaitEE, error) {
 	if _, err := installRead13(hc.rc, suite, k.serverHS); err != nil {
 		return nil, err
 	}
+	// The client's handshake keys at once, so that an alert about the
+	// server's flight goes out protected, as the server expects (RFC
+	// 8446, Appendix A.1).
+	if _, err := installWrite13(hc.rc, suite, k.clientHS); err != nil {
+		return nil, err
+	}
 	c := &client13{
 		cfg: w.cfg, hc: hc, suite: suite, keys: k, hello: w.hello, offer: w.offer,
 		serverRandom: sh.Random, group: key.Group(), helloRetry: w.retry != nil, ccsSent: w.ccsSent,
@@ -444,11 +450,11 @@ func (w *clientWaitEE) next() (clientState13, *State, error) {
 	switch {
 	case len(ee.Unknown) > 0:
 		return nil, nil, notOffered(ee.Unknown[0].Type.String())
-	case ee.EarlyData:
+	case ee.EarlyData && !h.EarlyData:
 		return nil, nil, notOffered("early_data")
-	case ee.MaxFragmentLength != 0:
+	case ee.MaxFragmentLength != 0 && h.MaxFragmentLength == 0:
 		return nil, nil, notOffered("max_fragment_length")
-	case ee.RecordSizeLimit != 0:
+	case ee.RecordSizeLimit != 0 && h.RecordSizeLimit == 0:
 		return nil, nil, notOffered("record_size_limit")
 	case ee.ServerNameAck && h.ServerName == "":
 		return nil, nil, notOffered("server_name")
@@ -616,12 +622,11 @@ func (w *clientWaitFinished) next() (clientState13, *State, error) {
 
 	// The client's second flight (RFC 8446, Section 4.4).
 	if w.offer.compat && !w.ccsSent {
+		// Written in the clear whatever the write keys (RFC 8446,
+		// Section 5).
 		if err := hc.writeCCS(); err != nil {
 			return nil, nil, err
 		}
-	}
-	if _, err := installWrite13(hc.rc, suite, k.clientHS); err != nil {
-		return nil, nil, err
 	}
 	if w.req != nil {
 		cred, scheme, err := selectCredential13(cfg, w.req.SignatureAlgorithms, w.req.CertificateAuthorities)
