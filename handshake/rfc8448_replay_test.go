@@ -128,7 +128,9 @@ func (tr rfc8448Trace) records(section int, side string) [][]byte {
 
 // rsaKey is the server key of Section 2.
 func (tr rfc8448Trace) rsaKey(tb testing.TB) *rsa.PrivateKey {
-	n := func(f string) *big.Int { return new(big.Int).SetBytes(tr.one(tb, 2, "server", "RSA private key", f, 0)) }
+	n := func(f string) *big.Int {
+		return new(big.Int).SetBytes(tr.one(tb, 2, "server", "RSA private key", f, 0))
+	}
 	k := &rsa.PrivateKey{
 		PublicKey: rsa.PublicKey{N: n("modulus"), E: int(n("public exponent").Int64())},
 		D:         n("private exponent"),
