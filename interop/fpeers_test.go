@@ -128,8 +128,17 @@ func (opensslPeer) name() string             { return "openssl" }
 func (opensslPeer) ping() string             { return "ping from openssl\n" }
 func (opensslPeer) reply(line string) string { return reverse(strings.TrimSuffix(line, "\n")) + "\n" }
 
+// received looks for OpenSSL's error line, which names the alert and
+// gives its number: "...:sslv3 alert certificate expired:...:SSL alert
+// number 45".
 func (opensslPeer) received(out string, d record.Description) bool {
-	return strings.Contains(out, "SSL alert number "+strconv.Itoa(int(d))+"\n")
+	name := "alert " + strings.ReplaceAll(erlangAlert[d], "_", " ") + ":"
+	for _, line := range strings.Split(out, "\n") {
+		if strings.Contains(line, name) && strings.HasSuffix(line, "SSL alert number "+strconv.Itoa(int(d))) {
+			return true
+		}
+	}
+	return false
 }
 
 func (opensslPeer) serve(t *testing.T, p *pki, o peerOpts) (int, func() peerEnd) {
