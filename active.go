@@ -127,13 +127,39 @@ func (s *Socket) readOne() bool {
 		_, _ = s.fill(time.Time{}, nil, true)
 		return true
 	}
+	s.touch()
+	// The message counts against the active mode before the owner can
+	// see it, as the message and the mode change are one step in Erlang:
+	// an owner that has taken the message finds the socket passive
+	// (once, or the last of N), and its next Setopts is not lost to this
+	// delivery.
+	s.mu.Lock()
+	prev, gen := s.active, s.activeGen
+	passive := s.consumeActiveLocked()
+	s.mu.Unlock()
 	if !s.deliver(Data{Sock: s, Data: p}) {
-		// Kept as it was cut, for the next delivery or Recv.
+		// Kept as it was cut, for the next delivery or Recv. The count
+		// goes back unless the mode was set meanwhile.
 		s.pending, s.hasPending = p, true
+		s.mu.Lock()
+		if s.activeGen == gen {
+			s.active = prev
+		} else if s.active.kind == activeN && prev.kind == activeN {
+			s.active.n++
+		}
+		s.mu.Unlock()
 		return true
 	}
-	s.mu.Lock()
-	passive := false
+	if passive {
+		s.deliver(Passive{Sock: s})
+	}
+	return true
+}
+
+// consumeActiveLocked counts a Data message against the active mode: once
+// becomes passive, N counts down and at 0 becomes passive; it reports
+// whether a Passive message is due. mu held.
+func (s *Socket) consumeActiveLocked() (passive bool) {
 	switch s.active.kind {
 	case activeOnce:
 		s.active = activeMode{kind: activeFalse}
@@ -141,14 +167,10 @@ func (s *Socket) readOne() bool {
 		s.active.n--
 		if s.active.n <= 0 {
 			s.active = activeMode{kind: activeFalse}
-			passive = true
+			return true
 		}
 	}
-	s.mu.Unlock()
-	if passive {
-		s.deliver(Passive{Sock: s})
-	}
-	return true
+	return false
 }
 
 // deliverEnd delivers the end of the connection: the Error (once) when a
@@ -190,6 +212,7 @@ func (s *Socket) deliver(m Message) bool {
 		}
 		owner, wake := s.owner, s.wake
 		s.sending = true
+		_, s.sendingData = m.(Data)
 		s.sendGen++
 		s.mu.Unlock()
 		sent := false

@@ -145,6 +145,7 @@ func (s *Socket) runHandshake(ctx context.Context, cfg *config, op string) error
 		s.setWriteDeadlineLocked(time.Time{})
 		s.cfg = cfg
 		s.neg = neg
+		s.armHibernationLocked(cfg.hibernateAfter)
 		s.established.Store(true)
 		s.startReaderLocked()
 		s.mu.Unlock()

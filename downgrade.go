@@ -48,6 +48,7 @@ func (s *Socket) CloseDowngrade(timeout time.Duration) (net.Conn, error) {
 		return nil, ErrNotConnected
 	}
 	s.closed = true
+	s.stopHibernationLocked()
 	wait := s.stopReaderLocked()
 	s.setReadDeadlineLocked(aLongTimeAgo)
 	var failed error

@@ -24,8 +24,16 @@ import (
 //	                  peer to close
 //	downgrade_server  listens, accepts, reads "switch\n", answers
 //	                  "switching\n", calls ssl:close(S, {self(), T}), prints
-//	                  "downgraded LEFTOVER", then in plain TCP reads a line
-//	                  and answers "plain echo: " and the line
+//	                  "downgraded LEFTOVER", then in plain TCP sends
+//	                  "plain from erlang\n", reads a line and answers
+//	                  "plain echo: " and the line
+//
+// After the downgrade the Erlang side always speaks first: the TCP socket
+// of Erlang's ssl is in active mode until the hand-over, and bytes that
+// reach it before then are delivered to the connection process, not to
+// the new controller (only what its record buffer holds is returned, as
+// the third element of {ok, Socket, Bin}).
+//
 //	downgrade_client  connects to Port, sends "switch\n", calls
 //	                  ssl:close(S, {self(), T}), prints "downgraded", then in
 //	                  plain TCP sends "plain from erlang\n" and prints the
@@ -79,6 +87,7 @@ run(downgrade_server, _, Opts) ->
                     {ok, T0, B} -> {T0, B}
                 end,
     io:format("downgraded ~p~n", [Left]),
+    ok = gen_tcp:send(T, <<"plain from erlang\n">>),
     Line = plain_line(T, Left),
     ok = gen_tcp:send(T, [<<"plain echo: ">>, Line]),
     gen_tcp:close(T);
@@ -207,10 +216,15 @@ func TestErlangDowngrade(t *testing.T) {
 		}
 		defer plain.Close()
 		_ = plain.SetDeadline(time.Now().Add(hangLimit))
+		r := bufio.NewReader(plain)
+		line, err := r.ReadString('\n')
+		if err != nil || line != "plain from erlang\n" {
+			t.Fatalf("plain line %q, %v\n%s", line, err, p.Output())
+		}
 		if _, err := plain.Write([]byte("plain from go\n")); err != nil {
 			t.Fatal(err)
 		}
-		line, err := bufio.NewReader(plain).ReadString('\n')
+		line, err = r.ReadString('\n')
 		if err != nil || line != "plain echo: plain from go\n" {
 			t.Fatalf("plain answer %q, %v\n%s", line, err, p.Output())
 		}

@@ -141,7 +141,11 @@ type Socket struct {
 	sentClose       bool // close_notify (or a fatal alert) was sent
 	transportClosed bool
 	active          activeMode
-	passiveReaders  int       // Recv and Read calls under way
+	passiveReaders  int // Recv and Read calls under way
+	hib             hibernation
+	hibWanted       bool      // a hibernation asks the waiting reader to give back its buffers
+	activeGen       uint64    // counts the changes of the active mode by Setopts and passive reads
+	sendingData     bool      // the message being sent is Data
 	readDeadline    time.Time // the net.Conn deadlines
 	writeDeadline   time.Time
 	rdl, wdl        time.Time // the deadlines last set on the transport
@@ -323,6 +327,7 @@ func (s *Socket) sendLocked(data [][]byte) error {
 			data = append([][]byte{h}, data...)
 		}
 	}
+	s.touch()
 	if err := s.writePieces(data); err != nil {
 		return s.writeFailed(err)
 	}
@@ -529,6 +534,17 @@ func (s *Socket) enterPassive() error {
 	if s.active.on() {
 		return ErrActive
 	}
+	if s.reader && s.sending && s.sendingData {
+		// The last message of an active once or N is on its way. Let
+		// the send settle; if the owner has not taken the message, the
+		// passive read takes it instead (stopping the reader hands it
+		// back, in order).
+		s.interruptSendLocked()
+		if s.sending && s.sendingData {
+			s.activeGen++
+			s.stopReaderLocked()
+		}
+	}
 	s.passiveReaders++
 	return nil
 }
@@ -639,28 +655,43 @@ func (s *Socket) packetFailed(err error) error {
 // the call's own deadline (the net.Conn read deadline is added); the active
 // reader passes zero and reads without one.
 func (s *Socket) fill(passiveDeadline time.Time, dst []byte, activeReader bool) (n int, err error) {
-	s.mu.Lock()
-	switch {
-	case s.closed || s.readShut:
+	var m record.Message
+	for {
+		s.mu.Lock()
+		hibernate := s.hibWanted
+		s.hibWanted = false
+		switch {
+		case s.closed || s.readShut:
+			s.mu.Unlock()
+			s.endRead(ErrClosed, net.ErrClosed)
+			return 0, nil
+		case activeReader && s.stopReader:
+			s.mu.Unlock()
+			return 0, os.ErrDeadlineExceeded
+		case activeReader:
+			s.setReadDeadlineLocked(time.Time{})
+		default:
+			s.setReadDeadlineLocked(earliest(passiveDeadline, s.readDeadline))
+		}
 		s.mu.Unlock()
-		s.endRead(ErrClosed, net.ErrClosed)
-		return 0, nil
-	case activeReader && s.stopReader:
-		s.mu.Unlock()
-		return 0, os.ErrDeadlineExceeded
-	case activeReader:
-		s.setReadDeadlineLocked(time.Time{})
-	default:
-		s.setReadDeadlineLocked(earliest(passiveDeadline, s.readDeadline))
-	}
-	s.mu.Unlock()
+		if hibernate {
+			// Asked while this reader held the read side: it gives the
+			// buffers back before it waits (hibernate.go).
+			s.releaseReadBuffers()
+		}
 
-	m, err := s.rc.ReadMessage()
-	if err != nil {
+		m, err = s.rc.ReadMessage()
+		if err == nil {
+			break
+		}
 		if isTimeout(err) {
 			s.mu.Lock()
 			gone := s.closed || s.readShut
+			again := s.hibWanted && !gone
 			s.mu.Unlock()
+			if again {
+				continue // interrupted by a hibernation, not a deadline
+			}
 			if !gone {
 				return 0, err
 			}
@@ -670,6 +701,7 @@ func (s *Socket) fill(passiveDeadline time.Time, dst []byte, activeReader bool) 
 		s.readFailed(err)
 		return 0, nil
 	}
+	s.touch()
 	switch m.Type {
 	case record.TypeApplicationData:
 		if dst != nil && len(s.rbuf) == 0 {
@@ -855,6 +887,9 @@ func (s *Socket) Setopts(opts ...Option) error {
 		}
 	}
 	s.cfg = cfg
+	if given["active"] {
+		s.activeGen++
+	}
 	s.active = active
 	var wait chan struct{}
 	if active.on() {
@@ -926,6 +961,7 @@ func (s *Socket) Close() error {
 		return nil
 	}
 	s.closed = true
+	s.stopHibernationLocked()
 	wait := s.stopReaderLocked()
 	s.setReadDeadlineLocked(aLongTimeAgo)
 	notify := s.established.Load() && s.fatal == nil && !s.sentClose && !s.writeShut &&
