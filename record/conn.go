@@ -12,12 +12,16 @@ import (
 // 6.2; RFC 5246, Section 7.2.2).
 var ErrWriteClosed = errors.New("record: write side closed by an alert")
 
-// Buffer sizes. The read buffer holds the largest record of any version
-// and some read-ahead; the write buffer holds two of the largest records
-// we seal, so that a handshake flight usually goes out in one write.
+// Buffer sizes. The read buffer grows to hold the largest record of any
+// version and some read-ahead; the write buffer grows to hold two of the
+// largest records we seal, so that a handshake flight usually goes out in
+// one write. Both start small, so that a connection that only ever moves
+// small messages holds little memory; they grow at most a few times, to
+// their full sizes, on a connection that moves large ones.
 const (
-	readBufSize  = 20 * 1024
-	writeBufSize = 2 * maxRecord
+	readBufSize    = 20 * 1024
+	writeBufSize   = 2 * maxRecord
+	initialBufSize = 1024
 	// maxV2Hello bounds an SSL 2.0 CLIENT-HELLO; real ones are a few
 	// hundred bytes.
 	maxV2Hello = MaxPlaintext
@@ -242,6 +246,18 @@ func (c *Conn) ReleaseReadBuffers() {
 		c.in.hs = nil
 	}
 	c.in.lean = true
+}
+
+// growSize is the new size of a buffer of size cur that must hold need
+// bytes: at least double and at least initialBufSize, and the full size
+// once more than half of it is needed, so that a connection moving large
+// records grows its buffers once or twice and then keeps them.
+func growSize(cur, need, full int) int {
+	size := max(need, 2*cur, initialBufSize)
+	if size > full/2 {
+		return max(full, need)
+	}
+	return size
 }
 
 // exactCopy returns a copy of b whose capacity is its length.

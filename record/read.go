@@ -351,7 +351,8 @@ func (c *Conn) skipRecord(n int) (ContentType, []byte, error) {
 	return 0, nil, nil
 }
 
-// fill makes sure n unread bytes are in the read buffer (n <= readBufSize).
+// fill makes sure n unread bytes are in the read buffer (n <= readBufSize),
+// growing it if need be.
 // The transport ending first is io.ErrUnexpectedEOF: a truncation,
 // whether at a record boundary (no close_notify) or within a record.
 func (c *Conn) fill(n int) error {
@@ -368,13 +369,13 @@ func (c *Conn) fill(n int) error {
 			return nil
 		}
 	}
-	if len(c.in.buf) < readBufSize {
-		buf := make([]byte, readBufSize)
+	if len(c.in.buf) < n || len(c.in.buf) < initialBufSize {
+		buf := make([]byte, growSize(len(c.in.buf), n, readBufSize))
 		c.in.end = copy(buf, c.in.buf[c.in.off:c.in.end])
 		c.in.off = 0
 		c.in.buf = buf
-		c.in.lean = false
 	}
+	c.in.lean = false
 	if c.in.off+n > len(c.in.buf) {
 		c.in.end = copy(c.in.buf, c.in.buf[c.in.off:c.in.end])
 		c.in.off = 0

@@ -5,6 +5,8 @@ import (
 	"io"
 	"os"
 	"testing"
+
+	"github.com/otpssl/ssl/cipher"
 )
 
 // chunkedPipe is a transport that hands out its input in the pieces the
@@ -83,8 +85,8 @@ func TestReleaseBuffers(t *testing.T) {
 			// The first message arrives whole.
 			rd.chunks = [][]byte{recs[0]}
 			read(msgs[0])
-			if rbuf := r.ReadBuffered(); rbuf < readBufSize {
-				t.Fatalf("read buffers %d bytes while reading", rbuf)
+			if rbuf := r.ReadBuffered(); rbuf < len(recs[0]) {
+				t.Fatalf("read buffers %d bytes while reading a record of %d", rbuf, len(recs[0]))
 			}
 			r.ReleaseReadBuffers()
 			if rbuf := r.ReadBuffered(); rbuf != 0 {
@@ -148,5 +150,59 @@ func TestReleaseBuffersHandshakeAndEOF(t *testing.T) {
 	eof.ReleaseReadBuffers()
 	if _, err := eof.ReadMessage(); err != io.ErrUnexpectedEOF {
 		t.Fatalf("end of transport after a release: %v", err)
+	}
+}
+
+// TestBuffersGrowWithRecords: a connection that moves small messages keeps
+// small buffers; large records grow them to their full sizes, once.
+func TestBuffersGrowWithRecords(t *testing.T) {
+	p := &chunkedPipe{}
+	w := NewConn(p, Config{})
+	if err := w.SetVersion(cipher.VersionTLS12); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.SetWriteProtection(newProt(t, gcm12, 3)); err != nil {
+		t.Fatal(err)
+	}
+	r := NewConn(p, Config{})
+	if err := r.SetVersion(cipher.VersionTLS12); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.SetReadProtection(newProt(t, gcm12, 3)); err != nil {
+		t.Fatal(err)
+	}
+	roundTrip := func(msg []byte) {
+		t.Helper()
+		if _, err := w.Write(msg); err != nil {
+			t.Fatal(err)
+		}
+		p.chunks = append(p.chunks, append([]byte(nil), p.out.Bytes()...))
+		p.out.Reset()
+		var got []byte
+		for len(got) < len(msg) {
+			m, err := r.ReadMessage()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, m.Data...)
+		}
+		if !bytes.Equal(got, msg) {
+			t.Fatal("data differs")
+		}
+	}
+	for i := 0; i < 10; i++ {
+		roundTrip([]byte("small message"))
+	}
+	if rb, wb := r.ReadBuffered(), w.WriteBuffered(); rb > initialBufSize || wb > initialBufSize {
+		t.Errorf("small messages: buffers of %d and %d bytes", rb, wb)
+	}
+	big := bytes.Repeat([]byte("L"), 3*MaxPlaintext)
+	roundTrip(big)
+	if rb, wb := r.ReadBuffered(), w.WriteBuffered(); rb != readBufSize || wb != writeBufSize {
+		t.Errorf("large records: buffers of %d and %d bytes, want %d and %d", rb, wb, readBufSize, writeBufSize)
+	}
+	roundTrip([]byte("small again"))
+	if rb, wb := r.ReadBuffered(), w.WriteBuffered(); rb != readBufSize || wb != writeBufSize {
+		t.Errorf("the buffers shrank without a release: %d and %d bytes", rb, wb)
 	}
 }

@@ -151,12 +151,17 @@ func (c *Conn) appendRecord(typ ContentType, payload []byte) error {
 		p, vers = nil, uint16(cipher.VersionTLS12)
 	}
 	size := p.sealedLen(len(payload))
-	if c.out.buf == nil {
-		c.out.buf = make([]byte, 0, writeBufSize)
-	}
-	if len(c.out.buf)+size > cap(c.out.buf) {
-		if err := c.flushBuffer(); err != nil {
-			return err
+	if need := len(c.out.buf) + size; need > cap(c.out.buf) {
+		if need > writeBufSize {
+			if err := c.flushBuffer(); err != nil {
+				return err
+			}
+			need = size
+		}
+		if need > cap(c.out.buf) {
+			grown := make([]byte, len(c.out.buf), growSize(cap(c.out.buf), need, writeBufSize))
+			copy(grown, c.out.buf)
+			c.out.buf = grown
 		}
 	}
 	start := len(c.out.buf)
