@@ -836,10 +836,16 @@ func PartialChain(f x509path.PartialChainFun) Option { return Option{"partial_ch
 // TLS 1.2 are refused.
 func Versions(v ...Protocol) Option { return Option{"versions", v} }
 
-// HibernateAfter is the hibernate_after option. Go has no process
-// hibernation; the value is kept (Getopts and ConnectionInformation report
-// it) and the socket may release idle buffers after it. Infinity, the
-// default, never does.
+// HibernateAfter is the hibernate_after option: after d without activity
+// (no record from the peer, no Send, no data returned or delivered), the
+// socket gives back the memory it holds only to move data (the record
+// layer's read and write buffers and the gather buffer of Send; a reader
+// waiting on the peer then waits with a 5-byte buffer) and takes it again
+// at the next byte, as an Erlang connection process hibernates. Go has no
+// process to hibernate: the goroutine of an active socket stays, its stack
+// small while it waits. The idle memory per connection is measured by
+// BenchmarkIdleConnMemory. Infinity, the default, never hibernates; 0
+// hibernates as soon as the socket is idle.
 func HibernateAfter(d time.Duration) Option { return Option{"hibernate_after", d} }
 
 // UserLookupFun is the user_lookup_fun option for PSK and SRP suites: f
