@@ -4,20 +4,26 @@
 //
 //   - matrix_test.go: our server with their client and our client with
 //     their server, for every protocol version × cipher suite of the
-//     matrix that the peer supports: OpenSSL (s_server, s_client), GnuTLS
-//     (gnutls-serv, gnutls-cli), Erlang/OTP's ssl (an escript driven over
-//     its standard input) and Go's crypto/tls in process. Each peer's
-//     support is asked of the peer when the test runs.
-//   - features_test.go: ALPN, SNI (sni_hosts and sni_fun), client
+//     matrix that the peer supports, data both ways, the protocol and suite
+//     checked on both sides. The peers are OpenSSL (s_server, s_client;
+//     openssl_test.go), GnuTLS (gnutls-serv, gnutls-cli; gnutls_test.go),
+//     Erlang/OTP's ssl (one escript per test driven over its standard
+//     input; erlang_test.go) and Go's crypto/tls in process
+//     (gotls_test.go). Each peer is asked what it supports when the test
+//     runs; the outcome of every cell is logged as a table.
+//   - features_test.go: ALPN, SNI (sni_hosts, sni_fun), client
 //     certificates and certificate verification failures against the same
-//     peers, checked on both sides.
-//   - negative_test.go: scripted peers on raw TCP that break the protocol
-//     at one point (an unexpected message in each state, malformed
-//     messages, a wrong Finished, downgrades, bad records, renegotiation):
-//     the alert on the wire, the end of the transport, the error our side
-//     returns, and no goroutine left behind.
+//     peers (fpeers_test.go), checked on both sides: our error with its
+//     Erlang term, and what the peer reports.
+//   - erlang_terms_test.go: our side and Erlang's ssl in the same failed
+//     handshakes, their {tls_alert, ...} reasons compared.
+//   - negative_test.go: scripted peers on raw TCP (script_test.go) that
+//     break the protocol at one point (an unexpected message in each
+//     state, malformed messages, a wrong Finished, downgrades, bad records,
+//     renegotiation): the alert on the wire, the end of the transport, the
+//     error our side returns, and no goroutine left behind.
 //   - bench_test.go: handshakes and bulk transfer over loopback TCP,
-//     this library against crypto/tls in one run (go test -bench).
+//     this library against crypto/tls in one run (go test -bench only).
 //
 // Outside peer programs are found with internal/peertest: a missing one
 // skips its tests, or fails them when OTPSSL_REQUIRE_PEERS=1 (as CI sets).

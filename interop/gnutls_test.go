@@ -140,6 +140,7 @@ func (d *gnutlsDriver) supports(dir direction, c matrixCase) string {
 func (d *gnutlsDriver) theirServer(t *testing.T, c matrixCase) {
 	d.one <- struct{}{}
 	defer func() { <-d.one }()
+	before := len(d.server.Output())
 	s, err := connect(d.srvPort, d.p.clientOpts(ssl.Versions(c.v), ssl.Ciphers(suiteOf(t, c.suite))))
 	if err != nil {
 		t.Fatalf("Connect: %v\ngnutls-serv:\n%s", err, d.server.Output())
@@ -151,6 +152,12 @@ func (d *gnutlsDriver) theirServer(t *testing.T, c matrixCase) {
 	}
 	if _, err := recvUntil(s, "ping from otpssl\n"); err != nil {
 		t.Fatal(err)
+	}
+	// gnutls-serv prints each connection's details before the line it
+	// received.
+	seen := waitOutputFrom(t, d.server, before, "received cmd: ping from otpssl")
+	if !strings.Contains(seen, "- Version: "+gnutlsVersion(c.v)+"\n") || !strings.Contains(seen, "- Cipher: "+gnutlsSuite[c.suite][1]+"\n") {
+		t.Fatalf("gnutls-serv saw another version or cipher:\n%s", seen)
 	}
 }
 
