@@ -71,11 +71,28 @@ func (s *Socket) CloseDowngrade(timeout time.Duration) (net.Conn, error) {
 		s.closeTransport()
 		return nil, failed
 	}
+	// The peer's close_notify is awaited while ours is sent, so that a
+	// transport that takes a write only when the other side reads
+	// (net.Pipe) does not stall two sides downgrading at once.
+	s.readMu.Lock()
+	defer s.readMu.Unlock()
+	s.rbuf, s.pending, s.hasPending = nil, nil, false
+	var read chan error
+	if s.rerr == nil || !errors.Is(s.rcause, io.EOF) {
+		read = make(chan error, 1)
+		go func() { read <- s.awaitCloseNotify(deadline) }()
+	}
 	if notify {
 		s.writeMu.Lock()
 		err := s.rc.SendAlert(record.Warning, record.CloseNotify)
 		s.writeMu.Unlock()
 		if err != nil {
+			if read != nil {
+				s.mu.Lock()
+				s.setReadDeadlineLocked(aLongTimeAgo)
+				s.mu.Unlock()
+				<-read
+			}
 			s.closeTransport()
 			if isTimeout(err) {
 				return nil, NewTimeoutError("close", err)
@@ -83,12 +100,8 @@ func (s *Socket) CloseDowngrade(timeout time.Duration) (net.Conn, error) {
 			return nil, &closedError{err}
 		}
 	}
-
-	s.readMu.Lock()
-	defer s.readMu.Unlock()
-	s.rbuf, s.pending, s.hasPending = nil, nil, false
-	if s.rerr == nil || !errors.Is(s.rcause, io.EOF) {
-		if err := s.awaitCloseNotify(deadline); err != nil {
+	if read != nil {
+		if err := <-read; err != nil {
 			s.closeTransport()
 			return nil, err
 		}
@@ -113,7 +126,7 @@ func (s *Socket) fatalErr() error {
 }
 
 // awaitCloseNotify reads until the peer's close_notify, dropping what
-// comes before it; readMu held.
+// comes before it; it runs for CloseDowngrade, which holds readMu.
 func (s *Socket) awaitCloseNotify(deadline time.Time) error {
 	s.mu.Lock()
 	s.setReadDeadlineLocked(deadline)

@@ -706,9 +706,29 @@ var (
 )
 
 // CallbackInfo is the value of the cb_info option: the transport a socket
-// runs over in place of TCP (Erlang's {Module, DataTag, ClosedTag,
-// ErrTag}; Go needs no tags). Either function may be nil, and then TCP is
-// used for that side.
+// runs over in place of TCP. Erlang's {Module, DataTag, ClosedTag, ErrTag}
+// names a module that behaves as gen_tcp and the tags of its messages; in
+// Go a transport is any net.Conn that behaves as a stream (reliable,
+// ordered, its Read ending with io.EOF), its messages need no tags, and
+// this option gives the functions that make one: Dial for Connect, Listen
+// for Listen. Dial is called with the network ("tcp", or "tcp4"/"tcp6"
+// with the inet options) and "host:port" and may ignore them to reach a
+// Unix socket, an in-memory pipe or a proxy. A transport already in hand
+// is upgraded with ConnectConn or SSLAcceptConn instead. Either function
+// may be nil, and then TCP is used for that side.
+//
+// Every call works over such a transport. What a transport gives beyond
+// net.Conn is used when it is there: deadlines (SetReadDeadline,
+// SetWriteDeadline) for every timeout (a transport without them cannot
+// time out: pass Infinity); CloseWrite and CloseRead for Shutdown's
+// half-close (without them Shutdown(Write) sends close_notify and leaves
+// the transport open); a listener's SetDeadline for TransportAccept's
+// timeout; IP addresses for Peername and Sockname. The operating system's
+// socket options (nodelay, recbuf, tos, ...) are applied to *net.TCPConn
+// only; for other transports they are stored and reported by Getopts. A
+// transport that takes a write only when the peer reads (net.Pipe) works
+// too; Close then waits up to alert_timeout for the peer to read the
+// close_notify, as crypto/tls's does.
 type CallbackInfo struct {
 	// Dial opens a connection for Connect.
 	Dial func(ctx context.Context, network, address string) (net.Conn, error)
