@@ -63,11 +63,20 @@ var ErrPRFUndefined error = &reasonError{"undefined", "the connection's protocol
 // protocol on top of TLS defines that way. n is from 0 to 1 MiB.
 //
 // SSL 3.0 has no PRF: ErrPRFUndefined, Erlang's {error, undefined}. TLS 1.3
-// has none either and gets the same error; OTP 27 answers prf/5 there by
-// mapping the MasterSecret, [ClientRandom, ServerRandom, Context] forms to
-// the TLS 1.3 exporter, which ExportKeyMaterials gives directly. After a
-// renegotiation the secret and randoms are the new handshake's. Before the
-// handshake it returns ErrNotConnected, after Close ErrClosed.
+// has none either; there PRF does what current OTP's prf/5 does with the
+// two forms it keeps: MasterSecret with [ClientRandom, ServerRandom] is
+// the TLS 1.3 exporter without a context, and with [ClientRandom,
+// ServerRandom, PRFSeedBytes(ctx)] the exporter with context ctx (RFC 8446,
+// Section 7.5; see ExportKeyMaterials, whose errors it returns). Every
+// other form is ErrPRFUndefined on TLS 1.3 (OTP calls them testing
+// leftovers; OTP 25 never answers them). On TLS 1.0-1.2 every form is the
+// PRF over the concatenated seed, as the seed's and OTP 25's prf/5; note
+// that OTP 27 computes the three-part form there as the RFC 5705 exporter
+// instead (with the context's length before it), which this function gives
+// when the length is passed as a seed part of its own, or
+// ExportKeyMaterials directly. After a renegotiation the secret and
+// randoms are the new handshake's. Before the handshake it returns
+// ErrNotConnected, after Close ErrClosed.
 func (s *Socket) PRF(secret PRFSecret, label []byte, seed []PRFSeed, n int) ([]byte, error) {
 	neg, _, err := s.negotiatedInfo()
 	if err != nil {
@@ -78,6 +87,8 @@ func (s *Socket) PRF(secret PRFSecret, label []byte, seed []PRFSeed, n int) ([]b
 	}
 	switch neg.version {
 	case cipher.VersionTLS10, cipher.VersionTLS11, cipher.VersionTLS12:
+	case cipher.VersionTLS13:
+		return s.prf13(neg, secret, label, seed, n)
 	default:
 		return nil, ErrPRFUndefined
 	}
@@ -105,4 +116,24 @@ func (s *Socket) PRF(secret PRFSecret, label []byte, seed []PRFSeed, n int) ([]b
 		return nil, &reasonError{"badarg", err.Error()}
 	}
 	return out, nil
+}
+
+// prf13 maps the exporter forms of PRF to the TLS 1.3 exporter.
+func (s *Socket) prf13(neg *negotiated, secret PRFSecret, label []byte, seed []PRFSeed, n int) ([]byte, error) {
+	if neg.state == nil || !secret.master || len(seed) < 2 || len(seed) > 3 ||
+		seed[0].kind != seedClientRandom || seed[1].kind != seedServerRandom {
+		return nil, ErrPRFUndefined
+	}
+	var context []byte // nil: no context
+	if len(seed) == 3 {
+		if seed[2].kind != seedBytes {
+			return nil, ErrPRFUndefined
+		}
+		context = append([]byte{}, seed[2].b...)
+	}
+	out, err := s.ExportKeyMaterials([][]byte{label}, [][]byte{context}, []int{n})
+	if err != nil {
+		return nil, err
+	}
+	return out[0], nil
 }

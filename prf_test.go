@@ -13,11 +13,12 @@ import (
 // TestPRFMatchesTheExporter: PRF(MasterSecret, label, [ClientRandom,
 // ServerRandom(, length and context)]) is the RFC 5705 exporter, which
 // crypto/tls computes on its side of the same connection, in TLS 1.2, 1.1
-// and 1.0. Both sides of our own agree too.
+// and 1.0; in TLS 1.3 the two exporter forms are the TLS 1.3 exporter
+// (with the context as the third part) and the others are undefined.
 func TestPRFMatchesTheExporter(t *testing.T) {
 	checkLeaks(t)
 	c := newCreds(t)
-	for _, v := range []Protocol{TLSv1_2, TLSv1_1, TLSv1} {
+	for _, v := range []Protocol{TLSv1_3, TLSv1_2, TLSv1_1, TLSv1} {
 		t.Run(v.String(), func(t *testing.T) {
 			ln, err := net.Listen("tcp", "127.0.0.1:0")
 			if err != nil {
@@ -25,7 +26,7 @@ func TestPRFMatchesTheExporter(t *testing.T) {
 			}
 			defer ln.Close()
 			cfg := c.goTLSConfig(t)
-			cfg.MinVersion = tls.VersionTLS10
+			cfg.MinVersion, cfg.MaxVersion = tls.VersionTLS10, tls.VersionTLS13
 			type res struct {
 				state tls.ConnectionState
 				conn  *tls.Conn
@@ -64,14 +65,28 @@ func TestPRFMatchesTheExporter(t *testing.T) {
 				t.Fatalf("PRF = %x, exporter = %x (%v)", got, want, err)
 			}
 			ctx := []byte("context value")
-			got, err = client.PRF(MasterSecret, label,
-				[]PRFSeed{ClientRandom, ServerRandom, PRFSeedBytes([]byte{0, byte(len(ctx))}), PRFSeedBytes(ctx)}, 100)
+			withContext := []PRFSeed{ClientRandom, ServerRandom, PRFSeedBytes([]byte{0, byte(len(ctx))}), PRFSeedBytes(ctx)}
+			if v == TLSv1_3 {
+				withContext = []PRFSeed{ClientRandom, ServerRandom, PRFSeedBytes(ctx)}
+			}
+			got, err = client.PRF(MasterSecret, label, withContext, 100)
 			if err != nil {
 				t.Fatal(err)
 			}
 			want, _ = r.state.ExportKeyingMaterial(string(label), ctx, 100)
 			if !bytes.Equal(got, want) {
 				t.Fatalf("with a context: PRF = %x, exporter = %x", got, want)
+			}
+			if v == TLSv1_3 {
+				for i, seed := range [][]PRFSeed{nil, {ServerRandom, ClientRandom}, {ClientRandom, ServerRandom, ClientRandom},
+					{ClientRandom}, {ClientRandom, ServerRandom, PRFSeedBytes(nil), PRFSeedBytes(nil)}} {
+					if _, err := client.PRF(MasterSecret, label, seed, 8); !errors.Is(err, ErrPRFUndefined) {
+						t.Errorf("TLS 1.3 form %d: %v, want undefined", i, err)
+					}
+				}
+				if _, err := client.PRF(PRFSecretBytes([]byte("s")), label, []PRFSeed{ClientRandom, ServerRandom}, 8); !errors.Is(err, ErrPRFUndefined) {
+					t.Errorf("TLS 1.3 with a secret of the caller's: %v", err)
+				}
 			}
 		})
 	}
