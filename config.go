@@ -2782,20 +2782,37 @@ func (c *config) setopts(opts ...Option) (*config, error) {
 			}
 			o = Option{"mode", m}
 		}
+		// The terms are OTP's: the options the ssl connection emulates
+		// (active, mode, packet, header, packet_size) are checked by it,
+		// {options,{socket_options,Opt}}; the others go to
+		// inet:setopts, which refuses what it does not take with einval,
+		// {options,{socket_options,[Opt],einval}}.
+		inetTerm := "{options,{socket_options,[" + renderOption(o) + "],einval}}"
 		spec, ok := optSpecs[o.Name]
 		switch {
 		case !ok:
-			return nil, &OptionError{Name: o.Name, Value: o.Value, Reason: "unknown_option", Detail: "no socket option has this name"}
+			return nil, &OptionError{Name: o.Name, Value: o.Value, Reason: "unknown_option", Detail: "no socket option has this name",
+				term: inetTerm}
 		case spec.class == classSSL:
 			return nil, &OptionError{Name: o.Name, Value: o.Value, Reason: "not_settable",
 				Detail: "ssl options are fixed when the connection is set up; only socket options can be changed",
-				term:   "{options,{socket_options," + renderOption(o) + "}}"}
+				term:   inetTerm}
 		case !spec.settable:
 			return nil, &OptionError{Name: o.Name, Value: o.Value, Reason: "not_settable",
 				Detail: "the option is fixed once the socket exists",
-				term:   "{options,{socket_options," + renderOption(o) + "}}"}
+				term:   inetTerm}
 		}
 		if err := s.set(o); err != nil {
+			var oe *OptionError
+			if errors.As(err, &oe) {
+				e := *oe
+				if emulatedOptions[o.Name] {
+					e.term = "{options,{socket_options," + renderOption(o) + "}}"
+				} else {
+					e.term = inetTerm
+				}
+				return nil, &e
+			}
 			return nil, err
 		}
 		given = append(given, o)
@@ -2805,6 +2822,10 @@ func (c *config) setopts(opts ...Option) (*config, error) {
 	n.opts = replaceOptions(c.opts, given)
 	return &n, nil
 }
+
+// emulatedOptions are the socket options Erlang's ssl connection keeps
+// itself; setopts passes the others to inet.
+var emulatedOptions = map[string]bool{"active": true, "mode": true, "packet": true, "header": true, "packet_size": true}
 
 // replaceOptions returns opts with given appended and the earlier values
 // of the options given left out: a socket that calls Setopts again and

@@ -1057,15 +1057,16 @@ func TestSetopts(t *testing.T) {
 		reason string
 		term   string
 	}{
-		{Verify(VerifyPeer), "not_settable", "{options,{socket_options,{verify,verify_peer}}}"},
-		{Versions(TLSv1_2), "not_settable", "{options,{socket_options,{versions,['tlsv1.2']}}}"},
-		{CertFile("x.pem"), "not_settable", `{options,{socket_options,{certfile,"x.pem"}}}`},
-		{IP(netip.MustParseAddr("::1")), "not_settable", "{options,{socket_options,{ip,#netip.Addr<>}}}"},
-		{Backlog(3), "not_settable", "{options,{socket_options,{backlog,3}}}"},
-		{Port(1), "not_settable", "{options,{socket_options,{port,1}}}"},
-		{Option{"nosuch", 1}, "unknown_option", "{options,{nosuch,1}}"},
-		{Option{"active", "perhaps"}, "invalid", "{options,{active,perhaps}}"},
-		{Option{"packet", "http"}, "unsupported", "{options,{packet,http}}"},
+		{Verify(VerifyPeer), "not_settable", "{options,{socket_options,[{verify,verify_peer}],einval}}"},
+		{Versions(TLSv1_2), "not_settable", "{options,{socket_options,[{versions,['tlsv1.2']}],einval}}"},
+		{CertFile("x.pem"), "not_settable", `{options,{socket_options,[{certfile,"x.pem"}],einval}}`},
+		{IP(netip.MustParseAddr("::1")), "not_settable", "{options,{socket_options,[{ip,#netip.Addr<>}],einval}}"},
+		{Backlog(3), "not_settable", "{options,{socket_options,[{backlog,3}],einval}}"},
+		{Port(1), "not_settable", "{options,{socket_options,[{port,1}],einval}}"},
+		{Option{"nosuch", 1}, "unknown_option", "{options,{socket_options,[{nosuch,1}],einval}}"},
+		{Option{"active", "perhaps"}, "invalid", "{options,{socket_options,{active,perhaps}}}"},
+		{Option{"packet", "http"}, "unsupported", "{options,{socket_options,{packet,http}}}"},
+		{Option{"nodelay", "maybe"}, "invalid", "{options,{socket_options,[{nodelay,'maybe'}],einval}}"},
 	}
 	for _, tc := range tests {
 		_, err := c.setopts(Active(true), tc.opt)

@@ -846,10 +846,13 @@ func (s *Socket) peerClose(notified bool) {
 // here: they are checked, stored and reported. A transport other than
 // *net.TCPConn (CBInfo, net.Pipe) keeps its own settings: the values are
 // stored and reported only. As in Erlang, ssl options are refused (they
-// were used by the handshake and cannot change: Reason "not_settable",
-// Erlang's {options,{socket_options,Opt}}), and so are the options fixed
-// once the socket exists (ip, port, backlog, inet, inet6) and the HTTP
-// packet types (Reason "unsupported"). An option the system refuses (such
+// were used by the handshake and cannot change: Reason "not_settable"),
+// and so are the options fixed once the socket exists (ip, port, backlog,
+// inet, inet6); the error's Term is OTP's for an option inet:setopts
+// refuses, {options,{socket_options,[Opt],einval}}, or, for a bad value of
+// an option the connection emulates (active, mode, packet, header,
+// packet_size), {options,{socket_options,Opt}}. The HTTP packet types,
+// which OTP takes, are refused (Reason "unsupported"). An option the system refuses (such
 // as a priority above 6 without CAP_NET_ADMIN) is an *OptionError whose
 // Reason is the system's (Erlang's {options,{socket_options,[Opt],Posix}});
 // the system options applied before it stay applied. Otherwise, on error
