@@ -1178,7 +1178,11 @@ func SendTimeout(d time.Duration) Option { return Option{"send_timeout", d} }
 // a Send times out (default false).
 func SendTimeoutClose(b bool) Option { return Option{"send_timeout_close", b} }
 
-// Buffer is the buffer option: the size of the user-level receive buffer.
+// Buffer is the buffer option: in Erlang the size of the driver's
+// user-level receive buffer (and, with packet line, the length past which
+// gen_tcp cuts a line). Here the record layer sizes its buffers by the
+// records it sees, and a line is limited by PacketSize alone, so the value
+// is checked, stored and reported by Getopts (nil there when never set).
 func Buffer(n int) Option { return Option{"buffer", n} }
 
 // RecBuf is the recbuf option (SO_RCVBUF).
@@ -1200,8 +1204,10 @@ func TOS(n int) Option { return Option{"tos", n} }
 // Priority is the priority option (SO_PRIORITY, Linux), 0 to 255.
 func Priority(n int) Option { return Option{"priority", n} }
 
-// DelaySend is the delay_send option: queue small sends to write them
-// together (default false).
+// DelaySend is the delay_send option (default false). In Erlang it
+// queues small sends to write them together; here Send writes before it
+// returns (iodata pieces are gathered into records already), so the value
+// is checked, stored and reported only.
 func DelaySend(b bool) Option { return Option{"delay_send", b} }
 
 // Deliver is the deliver option: only DeliverTerm is supported.
