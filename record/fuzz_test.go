@@ -102,8 +102,9 @@ func newProtSealWithNonce(t *testing.T, c combo, typ ContentType, payload, expli
 
 // FuzzReadStream reads an arbitrary byte stream as records in the clear.
 // The first byte picks the settings: bit 0 reads first with
-// ReadClientHello and SSL 2.0 hellos allowed, bits 1-2 the version, bits
-// 4-7 a small max_handshake_size. It must never panic nor return
+// ReadClientHello and SSL 2.0 hellos allowed, bits 1-2 the version, bit 3
+// releases the read buffers before every read (hibernation), bits 4-7 a
+// small max_handshake_size. It must never panic nor return
 // application data (there is no protection); every handshake message it
 // returns is whole.
 func FuzzReadStream(f *testing.F) {
@@ -140,6 +141,11 @@ func FuzzReadStream(f *testing.F) {
 			}
 		}
 		for i := 0; i < len(data)+1; i++ {
+			if mode&8 != 0 {
+				// Bit 3: an idle connection's release before every
+				// read.
+				c.ReleaseReadBuffers()
+			}
 			m, err := c.ReadMessage()
 			if err != nil {
 				if !isAlertOr(err, io.EOF, io.ErrUnexpectedEOF) {
