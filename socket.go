@@ -398,10 +398,10 @@ func (s *Socket) writePieces(data [][]byte) error {
 	return err
 }
 
-// writeData writes application data through the record layer; writeMu
-// held.
+// writeData writes application data through the record layer (with TLS
+// 1.3's automatic key updates, tls13.go); writeMu held.
 func (s *Socket) writeData(p []byte) error {
-	_, err := s.rc.Write(p)
+	_, err := s.writeRecords(p)
 	return err
 }
 

@@ -219,3 +219,25 @@ func TestOtherTransports(t *testing.T) {
 		})
 	}
 }
+
+// TestSendUpdatesKeysAtKeyUpdateAt: Send goes through TLS 1.3's automatic
+// key update: past key_update_at bytes the write keys change, packets
+// included, and the data arrives whole.
+func TestSendUpdatesKeysAtKeyUpdateAt(t *testing.T) {
+	checkLeaks(t)
+	server, client := pair(t, newCreds(t), []Option{Active(false), Packet(Packet2), KeepSecrets(true)},
+		[]Option{Active(false), Packet(Packet2), KeyUpdateAt(1000), KeepSecrets(true), Versions(TLSv1_3)})
+	msg := bytes.Repeat([]byte("k"), 700)
+	for i := 0; i < 5; i++ {
+		if err := client.Send(msg); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := server.Recv(0, hangLimit); err != nil || !bytes.Equal(got, msg) {
+			t.Fatalf("packet %d: %d bytes, %v", i, len(got), err)
+		}
+	}
+	info, err := client.ConnectionInformation("client_traffic_secret")
+	if err != nil || info.ClientKeyUpdates < 2 {
+		t.Errorf("client key updates after 3500 bytes with key_update_at 1000: %d, %v", info.ClientKeyUpdates, err)
+	}
+}
