@@ -1166,8 +1166,14 @@ func Inet6() Option { return Option{"inet6", true} }
 func Backlog(n int) Option { return Option{"backlog", n} }
 
 // ExitOnClose is the exit_on_close option: whether the socket closes when
-// the peer closes its side (default true). Set it to false to keep writing
-// after the peer's close_notify.
+// the peer closes its side (default true): with true, a close_notify from
+// the peer is answered with one and the transport is closed, as Erlang's
+// ssl does. With false the socket keeps its sending side, as gen_tcp's
+// does: receives return ErrClosed (in active mode a Closed message is
+// delivered), Send goes on working, and Close (or CloseDowngrade) ends it;
+// this is TLS 1.3's half-close, and what a TLS 1.2 peer that shut down
+// only its sending side expects. (OTP's ssl passes the option to the TCP
+// socket and closes the connection on close_notify whatever its value.)
 func ExitOnClose(b bool) Option { return Option{"exit_on_close", b} }
 
 // SendTimeout is the send_timeout option: how long a Send may block
