@@ -362,3 +362,46 @@ func TestPacketCloseDropsPartialPacket(t *testing.T) {
 		t.Fatalf("Recv of the partial packet = %q, %v; want ErrClosed", got, err)
 	}
 }
+
+// TestPacketTooLargeEveryType: for every packet type, a packet one byte
+// over packet_size (the body; the line, for line) ends the connection
+// with a PacketError after the packet at the limit is delivered.
+func TestPacketTooLargeEveryType(t *testing.T) {
+	checkLeaks(t)
+	creds := newCreds(t)
+	ten, eleven := []byte("0123456789"), []byte("0123456789A")
+	tests := []struct {
+		typ       PacketType
+		ok, over  []byte
+		delivered []byte
+	}{
+		{Packet1, lenPrefixed(1, ten), lenPrefixed(1, eleven), ten},
+		{Packet4, lenPrefixed(4, ten), lenPrefixed(4, eleven), ten},
+		{PacketLine, []byte("012345678\n"), []byte("0123456789\n"), []byte("012345678\n")},
+		{PacketASN1, ber([]byte{4}, "short", ten), ber([]byte{4}, "long2", eleven), ber([]byte{4}, "short", ten)},
+		{PacketTPKT, tpkt(ten), tpkt(eleven), tpkt(ten)},
+		{PacketCDR, giop(true, ten), giop(true, eleven), giop(true, ten)},
+		{PacketSunRM, sunrm(true, ten), sunrm(false, eleven), sunrm(true, ten)},
+		{PacketFCGI, fcgi(ten[:8], 2), fcgi(ten, 1), fcgi(ten[:8], 2)},
+	}
+	for _, tc := range tests {
+		server, client := pair(t, creds, []Option{Active(false), Packet(tc.typ), PacketSize(10)}, []Option{Active(false)})
+		if err := client.Send(tc.ok, tc.over); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := server.Recv(0, hangLimit); err != nil || !bytes.Equal(got, tc.delivered) {
+			t.Fatalf("%v: packet at the limit: %q, %v", tc.typ, got, err)
+		}
+		_, err := server.Recv(0, hangLimit)
+		var pe *PacketError
+		if !errors.As(err, &pe) || pe.Size != 11 || pe.Limit != 10 || pe.Packet != tc.typ {
+			t.Fatalf("%v: packet over the limit: %v", tc.typ, err)
+		}
+		if _, err := server.Recv(0, hangLimit); !errors.Is(err, ErrClosed) {
+			t.Errorf("%v: Recv after the error = %v", tc.typ, err)
+		}
+		if _, err := client.Recv(0, hangLimit); !errors.Is(err, ErrClosed) {
+			t.Errorf("%v: the peer's Recv = %v, want ErrClosed", tc.typ, err)
+		}
+	}
+}
