@@ -18,8 +18,8 @@ type Message interface {
 // as Recv returns it. Go has one byte type, so it is []byte whatever the
 // mode and header options say.
 type Data struct {
-	Sock *Socket
-	Data []byte
+	Sock *Socket // the socket that received it
+	Data []byte  // the data, the receiver's to keep
 }
 
 // Closed says that the connection has ended: Erlang's {ssl_closed,
@@ -30,7 +30,7 @@ type Data struct {
 // delivered just before. Closing the socket with Close or Shutdown does
 // not deliver it, as in Erlang: the owner knows it closed the socket.
 type Closed struct {
-	Sock *Socket
+	Sock *Socket // the socket whose connection ended
 }
 
 // Error reports a fatal error that ended the connection in active mode:
@@ -39,14 +39,14 @@ type Closed struct {
 // with the error message alone, a Closed message always follows, so that
 // a loop over the messages can stop at Closed.
 type Error struct {
-	Sock   *Socket
-	Reason error
+	Sock   *Socket // the socket whose connection failed
+	Reason error   // why: an *AlertError, a *PacketError, econnreset
 }
 
 // Passive says that an ActiveN count has run out and the socket has
 // switched to passive mode: Erlang's {ssl_passive, Socket}.
 type Passive struct {
-	Sock *Socket
+	Sock *Socket // the socket that became passive
 }
 
 // Socket returns the socket the message comes from.

@@ -674,8 +674,8 @@ func (c SRPCredentials) Term() string { return "{" + erlString(c.Username) + ",\
 // Linger is the value of the linger option: on Close, whether and for how
 // long to wait for unsent data to be sent.
 type Linger struct {
-	On      bool
-	Timeout time.Duration
+	On      bool          // linger on Close
+	Timeout time.Duration // for how long, in whole seconds
 }
 
 // Term renders the value as Erlang's {Bool, Seconds}.

@@ -112,6 +112,7 @@ func (e *PacketError) Term() string { return "{invalid_packet," + erlBinary(e.Da
 // length header.
 type packetTooLarge struct{ size, max int64 }
 
+// Error says how large the data is and what the header allows.
 func (e *packetTooLarge) Error() string {
 	return "ssl: " + strconv.FormatInt(e.size, 10) + " bytes do not fit a packet of at most " +
 		strconv.FormatInt(e.max, 10)
