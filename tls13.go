@@ -202,6 +202,10 @@ func secretsOf(st *handshake.State) *secrets13 {
 // in TLS 1.3.
 func addSecret(info *ConnectionInfo, neg *negotiated, cfg *config, item string) bool {
 	k := neg.secrets
+	if neg.state != nil {
+		// Live: the keys may have changed since the snapshot.
+		k = secretsOf(neg.state)
+	}
 	if !cfg.keepSecrets || k == nil {
 		return false
 	}

@@ -433,3 +433,64 @@ func TestTLS13AgainstGo(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestKeyUpdateAt sends data with key_update_at small on one side while
+// the other asks for updates, both sides sending at once, and checks
+// that every byte arrives and both sides count the same updates. Run
+// with -race, it checks that key updates from the reader (answering the
+// peer) and from the writer (key_update_at, UpdateKeys) are serialized.
+func TestKeyUpdateAt(t *testing.T) {
+	checkLeaks(t)
+	c := newCreds(t)
+	server, client := pair(t, c, []Option{Active(false), KeepSecrets(true)},
+		[]Option{Active(false), KeepSecrets(true), KeyUpdateAt(4096)})
+	const n = 256 << 10
+	errc := make(chan error, 4)
+	go func() { errc <- client.Send(numbered(0, n)) }()
+	go func() {
+		for i := 0; i < 5; i++ {
+			if err := server.UpdateKeys(KeyUpdateReadWrite); err != nil {
+				errc <- err
+				return
+			}
+			if err := server.Send(numbered(0, 1000)); err != nil {
+				errc <- err
+				return
+			}
+		}
+		errc <- nil
+	}()
+	go func() {
+		got, err := client.Recv(5000, hangLimit)
+		if err == nil && !bytes.Equal(got, bytes.Repeat(numbered(0, 1000), 5)) {
+			err = errors.New("the server's data arrived damaged")
+		}
+		errc <- err
+	}()
+	got, err := server.Recv(n, hangLimit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkNumbered(t, got, n)
+	for i := 0; i < 3; i++ {
+		if err := <-errc; err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The client answered the server's requests as it read; a last byte
+	// after them makes the server read the answers.
+	if err := client.Send([]byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := server.Recv(1, hangLimit); err != nil || string(got) != "x" {
+		t.Fatalf("Recv %q, %v", got, err)
+	}
+	ci, _ := client.ConnectionInformation("client_traffic_secret", "server_traffic_secret")
+	si, _ := server.ConnectionInformation("client_traffic_secret", "server_traffic_secret")
+	// 256 KiB at 4 KiB per key: at least 63 automatic updates, and the
+	// answers to the server's five requests.
+	if ci.ClientKeyUpdates < 63 || si.ServerKeyUpdates != 5 || ci.ServerKeyUpdates != 5 ||
+		si.ClientKeyUpdates != ci.ClientKeyUpdates || !bytes.Equal(si.ClientTrafficSecret, ci.ClientTrafficSecret) {
+		t.Fatalf("client %d/%d, server %d/%d", ci.ClientKeyUpdates, ci.ServerKeyUpdates, si.ClientKeyUpdates, si.ServerKeyUpdates)
+	}
+}
