@@ -43,6 +43,13 @@ func TestCloseDowngradeBothSides(t *testing.T) {
 			c, err := server.CloseDowngrade(hangLimit)
 			ch <- res{c, err}
 		}()
+		if active {
+			// An active server reads on its own: had the client's
+			// close_notify reached it before its CloseDowngrade stopped
+			// the reader, it would have ended as a peer's close (as
+			// Erlang's ssl does), so the client waits for that moment.
+			waitDowngradeStarted(t, server)
+		}
 		cplain, err := client.CloseDowngrade(hangLimit)
 		if err != nil {
 			t.Fatalf("client CloseDowngrade: %v", err)
@@ -70,6 +77,25 @@ func TestCloseDowngradeBothSides(t *testing.T) {
 			t.Errorf("a second CloseDowngrade = %v", err)
 		}
 		empty(t, server.Messages())
+	}
+}
+
+// waitDowngradeStarted waits until s has begun a CloseDowngrade: closed
+// for its owner, its reader told to stop at once.
+func waitDowngradeStarted(t *testing.T, s *Socket) {
+	t.Helper()
+	deadline := time.Now().Add(hangLimit)
+	for {
+		s.mu.Lock()
+		started := s.closed
+		s.mu.Unlock()
+		if started {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("CloseDowngrade did not start")
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
 
