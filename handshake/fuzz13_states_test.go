@@ -1,0 +1,324 @@
+package handshake_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/otpssl/ssl/cipher"
+	"github.com/otpssl/ssl/handshake"
+	"github.com/otpssl/ssl/record"
+	"github.com/otpssl/ssl/x509path"
+)
+
+// The TLS 1.3 state machine fuzz targets: FuzzClientStates13 feeds
+// arbitrary server records to our client offering TLS 1.3 and 1.2,
+// FuzzServerStates13 arbitrary client records to our TLS 1.3 server,
+// through the scripted transport of fuzz_states_test.go. Both sides are
+// deterministic (fuzzRand, fixed certificates and time; the server's
+// groups leave out X25519MLKEM768, whose encapsulation takes no random
+// source), so the seeds, the records one of our sides sent the other in
+// real handshakes, encrypted ones included, replay whole handshakes:
+// TestStateFuzzSeeds13 checks they still complete, and
+// -hs.update-fuzz-seeds records them anew. The transport frames the
+// items of a TLS 1.3 connection with legacy_record_version 0x0303, as a
+// peer does: the record header is the AEAD's additional data, so any
+// other version would fail every protected record. The client seeds with
+// the hybrid group change at each recording (the recording server
+// encapsulates with crypto/rand) but replay all the same: the client's
+// ML-KEM key comes from its seeded random source.
+
+// fuzz13Suites are the five TLS 1.3 suites and two of TLS 1.2.
+func fuzz13Suites(tb testing.TB) []*cipher.Suite {
+	return append(suites13(tb), suitesByName(tb, "ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-CHACHA20-POLY1305")...)
+}
+
+// fuzzClientConfig13 is the client of FuzzClientStates13.
+func fuzzClientConfig13(tb testing.TB) *handshake.Config {
+	fx := hsFuzzFixture(tb)
+	return &handshake.Config{
+		Versions:      []cipher.Version{cipher.VersionTLS13, cipher.VersionTLS12},
+		Suites:        fuzz13Suites(tb),
+		Groups:        []handshake.NamedGroup{handshake.X25519MLKEM768, handshake.X25519, handshake.Secp256r1, handshake.Secp384r1},
+		SignatureAlgs: fuzzSchemes(),
+		Certificates:  []handshake.Credential{fx.client},
+		ServerName:    "fuzz.test",
+		ALPN:          []string{"h2", "http/1.1"},
+		PathOptions:   x509path.Options{VerifyFun: x509path.DefaultVerifyNone, Hostname: "fuzz.test"},
+		Rand:          newFuzzRand("fuzz13 client"),
+		Now:           func() time.Time { return fuzzTime },
+	}
+}
+
+// fuzzServerConfig13 is the server of FuzzServerStates13: it asks for a
+// client certificate (optional) and prefers its own group order, so
+// that a client's share can lead to a HelloRetryRequest.
+func fuzzServerConfig13(tb testing.TB) *handshake.Config {
+	fx := hsFuzzFixture(tb)
+	return &handshake.Config{
+		Versions:      []cipher.Version{cipher.VersionTLS13},
+		Suites:        suites13(tb),
+		Groups:        []handshake.NamedGroup{handshake.X25519, handshake.Secp256r1, handshake.Secp384r1},
+		HonorEccOrder: true,
+		SignatureAlgs: fuzzSchemes(),
+		Certificates:  []handshake.Credential{fx.ec, fx.rsa},
+		VerifyPeer:    true,
+		ALPN:          []string{"h2"},
+		PathOptions:   x509path.Options{VerifyFun: x509path.DefaultVerifyNone, TrustedCerts: [][]byte{fx.rsa.Chain[0]}},
+		Rand:          newFuzzRand("fuzz13 server"),
+		Now:           func() time.Time { return fuzzTime },
+	}
+}
+
+// states13 are the state names a failure may be reported in.
+var states13 = map[string]bool{
+	"hello": true, "certify": true, "cipher": true, "start": true, "wait_sh": true, "wait_ee": true,
+	"wait_cert_cr": true, "wait_cert": true, "wait_cv": true, "wait_finished": true, "negotiated": true,
+	"connection": true,
+}
+
+func checkFuzzError13(t *testing.T, err error) {
+	var he *handshake.Error
+	if !errors.As(err, &he) {
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return
+		}
+		t.Fatalf("error of type %T outside *handshake.Error: %v", err, err)
+	}
+	if !states13[he.State] {
+		t.Fatalf("unknown state %q", he.State)
+	}
+	if !he.Alert.Remote && (he.Alert.Level != record.Fatal || !he.Alert.Description.Known() || he.Alert.Description == record.CloseNotify) {
+		t.Fatalf("generated alert %+v is not a fatal alert", he.Alert)
+	}
+	if he.Err == nil || he.Error() == "" {
+		t.Fatalf("error without cause: %#v", he)
+	}
+}
+
+// legacyRecordVersion is the version a record of a connection at v
+// carries in its header: TLS 1.3 records say TLS 1.2 (RFC 8446, Section
+// 5.1), and the protected ones authenticate that header, so the scripted
+// transport must frame them as a real peer does.
+func legacyRecordVersion(v cipher.Version) cipher.Version {
+	if v == cipher.VersionTLS13 {
+		return cipher.VersionTLS12
+	}
+	return v
+}
+
+// runFuzzSide13 runs our side against the items and checks what a
+// failure must look like; after a handshake it hands what follows to
+// HandleMessage (tickets, key updates) and writes data, as the socket
+// layer would. It returns the state on success.
+func runFuzzSide13(t *testing.T, client bool, cfg *handshake.Config, items []byte) *handshake.State {
+	ic := &itemConn{items: items}
+	rc := record.NewConn(ic, record.Config{})
+	ic.version = func() cipher.Version { return legacyRecordVersion(rc.Version()) }
+	var st *handshake.State
+	var err error
+	if client {
+		st, err = handshake.Client(context.Background(), rc, cfg)
+	} else {
+		st, err = handshake.Server(context.Background(), rc, cfg)
+	}
+	if err != nil {
+		checkFuzzError13(t, err)
+		return nil
+	}
+	switch {
+	case st.Suite == nil || st.Version < cipher.VersionTLS12 || st.Version > cipher.VersionTLS13:
+		t.Fatalf("bad state after success: %+v", st)
+	case st.Version == cipher.VersionTLS13 && (!st.Suite.TLS13() || len(st.ServerFinished) != st.Suite.Hash().Size()):
+		t.Fatalf("bad TLS 1.3 state after success: %+v", st)
+	}
+	for i := 0; i < 8; i++ {
+		m, err := rc.ReadMessage()
+		if err != nil {
+			var a record.Alert
+			if errors.As(err, &a) && !a.Remote && a.Level != record.Fatal {
+				t.Fatalf("non-fatal alert %+v", a)
+			}
+			return st
+		}
+		if m.Type == record.TypeHandshake {
+			if err := st.HandleMessage(rc, m.Data); err != nil {
+				checkFuzzError13(t, err)
+				return st
+			}
+			if _, err := st.WriteApplicationData(rc, []byte("after a post-handshake message")); err != nil {
+				t.Fatalf("write after a post-handshake message: %v", err)
+			}
+		}
+	}
+	return st
+}
+
+func FuzzClientStates13(f *testing.F) {
+	f.Fuzz(func(t *testing.T, items []byte) {
+		runFuzzSide13(t, true, fuzzClientConfig13(t), items)
+	})
+}
+
+func FuzzServerStates13(f *testing.F) {
+	f.Fuzz(func(t *testing.T, items []byte) {
+		runFuzzSide13(t, false, fuzzServerConfig13(t), items)
+	})
+}
+
+// recordSeed13 runs our client against our server, the side under test
+// with its fuzz config and the peer shaped by c, and returns the peer's
+// records as items; a peer that is the server then sends a ticket-like
+// KeyUpdate asking for one back, so that the seeds reach the
+// post-handshake messages too.
+func recordSeed13(t *testing.T, clientUnderTest bool, c fuzzSeedCase) []byte {
+	var cli, srv *handshake.Config
+	if clientUnderTest {
+		cli = fuzzClientConfig13(t)
+		srv = fuzzServerConfig13(t)
+		srv.Rand = newFuzzRand("fuzz13 seed server " + c.name)
+		srv.VerifyPeer = false
+		c.peer(srv)
+	} else {
+		srv = fuzzServerConfig13(t)
+		cli = fuzzClientConfig13(t)
+		cli.Versions = []cipher.Version{cipher.VersionTLS13}
+		cli.Rand = newFuzzRand("fuzz13 seed client " + c.name)
+		cli.Certificates = nil
+		c.peer(cli)
+	}
+	a, b := net.Pipe()
+	defer a.Close()
+	defer b.Close()
+	rec := &recordingConn{Conn: b}
+	done := make(chan ourResult, 1)
+	go func() {
+		r := runOurs(rec, !clientUnderTest, map[bool]*handshake.Config{true: cli, false: srv}[!clientUnderTest])
+		if r.err == nil && r.st.Version == cipher.VersionTLS13 {
+			// The peer asks for a key update; the side under test
+			// answers (its answer is read and dropped).
+			if err := r.st.UpdateKeys(r.rc, true); err != nil {
+				r.err = err
+			}
+		}
+		done <- r
+	}()
+	r := runOurs(a, clientUnderTest, map[bool]*handshake.Config{true: cli, false: srv}[clientUnderTest])
+	if r.err == nil && r.st.Version == cipher.VersionTLS13 {
+		m, err := r.rc.ReadMessage()
+		if err != nil || m.Type != record.TypeHandshake {
+			t.Fatalf("seed %s: no KeyUpdate: %v", c.name, err)
+		}
+		go func() { io.Copy(io.Discard, b) }()
+		if err := r.st.HandleMessage(r.rc, m.Data); err != nil {
+			t.Fatalf("seed %s: %v", c.name, err)
+		}
+	}
+	pr := <-done
+	if r.err != nil || pr.err != nil {
+		t.Fatalf("seed %s: %v / %v", c.name, r.err, pr.err)
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	return recordsToItems(t, rec.out.Bytes())
+}
+
+func clientSeedCases13(tb testing.TB) []fuzzSeedCase {
+	fx := hsFuzzFixture(tb)
+	s := func(id uint16) []*cipher.Suite { return []*cipher.Suite{cipher.SuiteByID(id)} }
+	return []fuzzSeedCase{
+		{"aes128-ecdsa", func(c *handshake.Config) { c.Suites = s(0x1301) }},
+		{"hybrid", func(c *handshake.Config) {
+			c.Suites, c.Groups = s(0x1301), []handshake.NamedGroup{handshake.X25519MLKEM768}
+		}},
+		{"retry-p384-cookie", func(c *handshake.Config) {
+			c.Suites, c.Groups = s(0x1302), []handshake.NamedGroup{handshake.Secp384r1}
+		}},
+		{"certificate-request-alpn", func(c *handshake.Config) { c.Suites, c.VerifyPeer = s(0x1303), true }},
+		{"rsa-pss-ccm", func(c *handshake.Config) {
+			c.Suites, c.Certificates = s(0x1304), []handshake.Credential{fx.rsa}
+		}},
+		{"ccm8-no-compat", func(c *handshake.Config) {
+			c.Suites, c.DisableMiddleboxCompat = s(0x1305), true
+		}},
+		{"tls12-fallback", func(c *handshake.Config) {
+			c.Versions, c.Suites = []cipher.Version{cipher.VersionTLS12}, one(tb, "ECDHE-ECDSA-AES128-GCM-SHA256")
+		}},
+	}
+}
+
+func serverSeedCases13(tb testing.TB) []fuzzSeedCase {
+	fx := hsFuzzFixture(tb)
+	s := func(id uint16) []*cipher.Suite { return []*cipher.Suite{cipher.SuiteByID(id)} }
+	return []fuzzSeedCase{
+		{"aes128-x25519", func(c *handshake.Config) { c.Suites, c.Groups = s(0x1301), []handshake.NamedGroup{handshake.X25519} }},
+		{"retry-for-x25519", func(c *handshake.Config) {
+			c.Suites, c.Groups = s(0x1302), []handshake.NamedGroup{handshake.Secp256r1, handshake.X25519}
+		}},
+		{"client-certificate-alpn", func(c *handshake.Config) {
+			c.Suites, c.Certificates, c.ALPN = s(0x1303), []handshake.Credential{fx.client}, []string{"h2"}
+		}},
+		{"rsa-pss-certificate", func(c *handshake.Config) {
+			c.Suites, c.SignatureAlgs = s(0x1304), []handshake.SignatureScheme{handshake.RSAPSSRSAESHA256}
+		}},
+		{"ccm8-no-compat-p384", func(c *handshake.Config) {
+			c.Suites, c.DisableMiddleboxCompat = s(0x1305), true
+			c.Groups = []handshake.NamedGroup{handshake.Secp384r1}
+		}},
+	}
+}
+
+// TestStateFuzzSeeds13 checks that every committed seed of the TLS 1.3
+// state machine fuzz targets still completes its handshake, and with
+// -hs.update-fuzz-seeds records them anew.
+func TestStateFuzzSeeds13(t *testing.T) {
+	for _, target := range []struct {
+		name   string
+		client bool
+		cases  []fuzzSeedCase
+	}{
+		{"FuzzClientStates13", true, clientSeedCases13(t)},
+		{"FuzzServerStates13", false, serverSeedCases13(t)},
+	} {
+		dir := filepath.Join("testdata", "fuzz", target.name)
+		for _, c := range target.cases {
+			path := filepath.Join(dir, "seed-"+c.name)
+			if *hsUpdateFuzzSeeds {
+				if err := os.MkdirAll(dir, 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(path, hsEncodeSeed(recordSeed13(t, target.client, c)), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run go test -run TestStateFuzzSeeds13 -hs.update-fuzz-seeds)", err)
+			}
+			args := kxtDecodeSeed(t, data)
+			if len(args) != 1 {
+				t.Fatalf("%s: %d arguments", path, len(args))
+			}
+			items, _ := args[0].([]byte)
+			cfg := fuzzServerConfig13(t)
+			if target.client {
+				cfg = fuzzClientConfig13(t)
+			}
+			st := runFuzzSide13(t, target.client, cfg, items)
+			if st == nil {
+				t.Errorf("%s/%s: the seed no longer completes a handshake", target.name, c.name)
+				continue
+			}
+			if c.name != "tls12-fallback" {
+				if cu, su := st.KeyUpdates(); cu+su == 0 {
+					t.Errorf("%s/%s: the seed's KeyUpdate was not taken", target.name, c.name)
+				}
+			}
+		}
+	}
+}
