@@ -86,3 +86,47 @@ func benchOne(b *testing.B, ourCl, ourServ bool, ourCli, ourSrv *handshake.Confi
 		b.Fatalf("client %v, server %v", err, serr)
 	}
 }
+
+// BenchmarkHandshake13 is BenchmarkHandshake for TLS 1.3: full handshakes
+// (no PSK) with TLS_AES_128_GCM_SHA256, an ECDSA P-256 or an RSA-2048
+// certificate (RSA-PSS signatures) and an X25519 or X25519MLKEM768 key
+// share, each side offering only the benchmark's group so that no
+// HelloRetryRequest happens. crypto/tls's session tickets are off: over
+// net.Pipe its server's NewSessionTicket would wait for a reader.
+func BenchmarkHandshake13(b *testing.B) {
+	p := newHSPKI(b)
+	suite := cipher.SuiteByID(0x1301)
+	for _, c := range []struct {
+		name  string
+		cert  *testpki.Cert
+		group handshake.NamedGroup
+	}{
+		{"ECDSA-P256-X25519", p.serverECDSA, handshake.X25519},
+		{"RSA2048-X25519", p.serverRSA, handshake.X25519},
+		{"ECDSA-P256-X25519MLKEM768", p.serverECDSA, handshake.X25519MLKEM768},
+	} {
+		ourCli := p.clientConfig(suite)
+		ourCli.Versions = []cipher.Version{cipher.VersionTLS13}
+		ourCli.Groups = []handshake.NamedGroup{c.group}
+		ourSrv := p.serverConfig(c.cert, suite)
+		ourSrv.Versions = []cipher.Version{cipher.VersionTLS13}
+		ourSrv.Groups = []handshake.NamedGroup{c.group}
+		ourSrv.IssueSessionID = false
+		curves := []tls.CurveID{goCurve[c.group]}
+		goCli := &tls.Config{MinVersion: tls.VersionTLS13, MaxVersion: tls.VersionTLS13, CurvePreferences: curves,
+			RootCAs: p.pool(), ServerName: hsServerName, SessionTicketsDisabled: true}
+		goSrv := &tls.Config{MinVersion: tls.VersionTLS13, MaxVersion: tls.VersionTLS13, CurvePreferences: curves,
+			Certificates: []tls.Certificate{tlsCert(c.cert)}, SessionTicketsDisabled: true}
+		for _, pair := range []struct {
+			name           string
+			ourCl, ourServ bool
+		}{{"go-go", false, false}, {"ours-client", true, false}, {"ours-server", false, true}, {"ours-ours", true, true}} {
+			b.Run(c.name+"/"+pair.name, func(b *testing.B) {
+				b.ReportAllocs()
+				for i := 0; i < b.N; i++ {
+					benchOne(b, pair.ourCl, pair.ourServ, ourCli, ourSrv, goCli, goSrv)
+				}
+			})
+		}
+	}
+}

@@ -26,55 +26,126 @@ import (
 //
 // BenchmarkBulk: one direction, 16 KiB per write, after a TLS 1.2
 // handshake with AES-128-GCM or ChaCha20-Poly1305; MB/s is the throughput.
+//
+// BenchmarkHandshake13 and BenchmarkBulk13 are the same on TLS 1.3: full
+// handshakes (no PSK, no session tickets on either side) with
+// TLS_AES_128_GCM_SHA256 and an X25519 key share with an ECDSA P-256 or an
+// RSA-2048 certificate (RSA-PSS signatures), or the hybrid X25519MLKEM768
+// with the ECDSA certificate, each side offering only the benchmark's
+// group, so that no HelloRetryRequest happens; bulk transfer with
+// TLS_AES_128_GCM_SHA256 or TLS_CHACHA20_POLY1305_SHA256 over X25519.
 
+// benchKX is one handshake benchmark: the server certificate, the suite
+// (OpenSSL name) and the one key exchange group.
 type benchKX struct {
 	name  string
 	cert  func(p *pki) *testpki.Cert
 	suite string
+	group ssl.NamedCurve
 }
 
-var benchKXs = []benchKX{
-	{"ecdhe-ecdsa-p256-x25519", func(p *pki) *testpki.Cert { return p.serverECDSA }, "ECDHE-ECDSA-AES128-GCM-SHA256"},
-	{"ecdhe-rsa2048-x25519", func(p *pki) *testpki.Cert { return p.serverRSA }, "ECDHE-RSA-AES128-GCM-SHA256"},
+// benchProto is what the benchmarks of one protocol version run.
+type benchProto struct {
+	v       ssl.Protocol
+	kxs     []benchKX
+	ciphers []struct{ name, suite string } // the bulk transfer suites
 }
 
-// benchGoServer and benchGoClient are crypto/tls's side: TLS 1.2, the one
-// suite, X25519, no resumption. The clients list P-256 after X25519: in TLS
+var benchTLS12 = benchProto{
+	v: ssl.TLSv1_2,
+	kxs: []benchKX{
+		{"ecdhe-ecdsa-p256-x25519", func(p *pki) *testpki.Cert { return p.serverECDSA }, "ECDHE-ECDSA-AES128-GCM-SHA256", ssl.X25519},
+		{"ecdhe-rsa2048-x25519", func(p *pki) *testpki.Cert { return p.serverRSA }, "ECDHE-RSA-AES128-GCM-SHA256", ssl.X25519},
+	},
+	ciphers: []struct{ name, suite string }{
+		{"aes-128-gcm", "ECDHE-ECDSA-AES128-GCM-SHA256"},
+		{"chacha20-poly1305", "ECDHE-ECDSA-CHACHA20-POLY1305"},
+	},
+}
+
+var benchTLS13 = benchProto{
+	v: ssl.TLSv1_3,
+	kxs: []benchKX{
+		{"ecdsa-p256-x25519", func(p *pki) *testpki.Cert { return p.serverECDSA }, "TLS_AES_128_GCM_SHA256", ssl.X25519},
+		{"rsa2048-x25519", func(p *pki) *testpki.Cert { return p.serverRSA }, "TLS_AES_128_GCM_SHA256", ssl.X25519},
+		{"ecdsa-p256-x25519mlkem768", func(p *pki) *testpki.Cert { return p.serverECDSA }, "TLS_AES_128_GCM_SHA256", ssl.X25519MLKEM768},
+	},
+	ciphers: []struct{ name, suite string }{
+		{"aes-128-gcm", "TLS_AES_128_GCM_SHA256"},
+		{"chacha20-poly1305", "TLS_CHACHA20_POLY1305_SHA256"},
+	},
+}
+
+// goCurves maps our groups to crypto/tls's.
+var goCurves = map[ssl.NamedCurve]tls.CurveID{
+	ssl.X25519: tls.X25519, ssl.Secp256r1: tls.CurveP256, ssl.Secp384r1: tls.CurveP384,
+	ssl.Secp521r1: tls.CurveP521, ssl.X25519MLKEM768: tls.X25519MLKEM768,
+}
+
+// goServer and goClient are crypto/tls's side: the version, the suite
+// (TLS 1.2 only: crypto/tls does not let TLS 1.3 suites be chosen), the
+// group, no resumption. The TLS 1.2 clients list P-256 after X25519: in TLS
 // 1.2 the groups a client lists also bound the curve of an ECDSA server
 // certificate (RFC 8422, Section 5.1), which our server enforces.
-func benchGoServer(p *pki, cert *testpki.Cert, suite string) *tls.Config {
-	return &tls.Config{Certificates: []tls.Certificate{goCert(cert)}, MinVersion: tls.VersionTLS12, MaxVersion: tls.VersionTLS12,
-		CipherSuites: []uint16{suiteID(suite)}, CurvePreferences: []tls.CurveID{tls.X25519}, SessionTicketsDisabled: true}
+func (pr benchProto) goServer(p *pki, cert *testpki.Cert, kx benchKX) *tls.Config {
+	cfg := &tls.Config{Certificates: []tls.Certificate{goCert(cert)}, MinVersion: uint16(pr.v), MaxVersion: uint16(pr.v),
+		CurvePreferences: []tls.CurveID{goCurves[kx.group]}, SessionTicketsDisabled: true}
+	if pr.v < ssl.TLSv1_3 {
+		cfg.CipherSuites = []uint16{suiteID(kx.suite)}
+	}
+	return cfg
 }
 
-func benchGoClient(p *pki, suite string) *tls.Config {
-	return &tls.Config{RootCAs: p.goRoots(), ServerName: serverName, MinVersion: tls.VersionTLS12, MaxVersion: tls.VersionTLS12,
-		CipherSuites: []uint16{suiteID(suite)}, CurvePreferences: []tls.CurveID{tls.X25519, tls.CurveP256}}
+func (pr benchProto) goClient(p *pki, kx benchKX) *tls.Config {
+	cfg := &tls.Config{RootCAs: p.goRoots(), ServerName: serverName, MinVersion: uint16(pr.v), MaxVersion: uint16(pr.v),
+		CurvePreferences: []tls.CurveID{goCurves[kx.group]}, SessionTicketsDisabled: true}
+	if pr.v < ssl.TLSv1_3 {
+		cfg.CipherSuites = []uint16{suiteID(kx.suite)}
+		cfg.CurvePreferences = append(cfg.CurvePreferences, tls.CurveP256)
+	}
+	return cfg
 }
 
-// benchOurServer and benchOurClient are our side, with the same settings.
-func benchOurServer(b *testing.B, cert *testpki.Cert, suite string) (*ssl.ListenSocket, int) {
-	return listen(b, append(ourCert(cert), ssl.Versions(ssl.TLSv1_2), ssl.Ciphers(suiteOf(b, suite)),
-		ssl.EccsOption(ssl.X25519), ssl.ReuseSessions(false))...)
+// ourOpts are our side's options, with the same settings (TLS 1.2 groups
+// are eccs, TLS 1.3 ones supported_groups; the TLS 1.2 client lists P-256
+// too, as crypto/tls's does).
+func (pr benchProto) ourOpts(b *testing.B, kx benchKX, client bool) []ssl.Option {
+	opts := []ssl.Option{ssl.Versions(pr.v), ssl.Ciphers(suiteOf(b, kx.suite))}
+	switch {
+	case pr.v == ssl.TLSv1_3:
+		// session_tickets is off by default (and reuse_sessions is
+		// for TLS 1.2 and before).
+		return append(opts, ssl.SupportedGroups(kx.group))
+	case client:
+		opts = append(opts, ssl.EccsOption(kx.group, ssl.Secp256r1))
+	default:
+		opts = append(opts, ssl.EccsOption(kx.group))
+	}
+	return append(opts, ssl.ReuseSessions(false))
 }
 
-func benchOurClient(b *testing.B, p *pki, suite string) []ssl.Option {
-	return p.clientOpts(ssl.Versions(ssl.TLSv1_2), ssl.Ciphers(suiteOf(b, suite)), ssl.EccsOption(ssl.X25519, ssl.Secp256r1), ssl.ReuseSessions(false))
-}
-
-// checkOurs checks that our side negotiated what the benchmark says.
-func checkOurs(s *ssl.Socket, suite string) error {
+// check checks that our side negotiated what the benchmark says. The
+// hybrid group is no elliptic curve for the ecc item; that it was used
+// follows from its being the only group either side offers.
+func (pr benchProto) check(s *ssl.Socket, kx benchKX) error {
 	info, err := s.ConnectionInformation("protocol", "selected_cipher_suite", "ecc")
-	if err != nil || info.Protocol != ssl.TLSv1_2 || info.CipherSuite.OpenSSLName() != suite || info.ECC != ssl.X25519 {
+	want := kx.group
+	if want == ssl.X25519MLKEM768 {
+		want = 0
+	}
+	if err != nil || info.Protocol != pr.v || info.CipherSuite.OpenSSLName() != kx.suite || info.ECC != want {
 		return fmt.Errorf("negotiated %v %v %v (%v)", info.Protocol, info.CipherSuite.OpenSSLName(), info.ECC, err)
 	}
 	return nil
 }
 
-func BenchmarkHandshake(b *testing.B) {
+func BenchmarkHandshake(b *testing.B)   { benchHandshakes(b, benchTLS12) }
+func BenchmarkHandshake13(b *testing.B) { benchHandshakes(b, benchTLS13) }
+
+func benchHandshakes(b *testing.B, pr benchProto) {
 	p := newPKI(b)
 	for _, side := range []string{"server", "client"} {
-		for _, kx := range benchKXs {
+		for _, kx := range pr.kxs {
 			for _, impl := range []string{"otpssl", "crypto-tls"} {
 				b.Run(fmt.Sprintf("side=%s/kx=%s/impl=%s", side, kx.name, impl), func(b *testing.B) {
 					cert := kx.cert(p)
@@ -83,7 +154,7 @@ func BenchmarkHandshake(b *testing.B) {
 					errs := make(chan error, 1)
 					var port int
 					if side == "client" || impl == "crypto-tls" {
-						ln, err := tls.Listen("tcp", "127.0.0.1:0", benchGoServer(p, cert, kx.suite))
+						ln, err := tls.Listen("tcp", "127.0.0.1:0", pr.goServer(p, cert, kx))
 						if err != nil {
 							b.Fatal(err)
 						}
@@ -106,7 +177,7 @@ func BenchmarkHandshake(b *testing.B) {
 						}()
 					} else {
 						var ls *ssl.ListenSocket
-						ls, port = benchOurServer(b, cert, kx.suite)
+						ls, port = listen(b, append(ourCert(cert), pr.ourOpts(b, kx, false)...)...)
 						go func() {
 							for first := true; ; first = false {
 								s, err := ls.TransportAccept(ssl.Infinity)
@@ -115,7 +186,7 @@ func BenchmarkHandshake(b *testing.B) {
 								}
 								err = s.SSLAccept(ssl.Infinity)
 								if err == nil && first {
-									err = checkOurs(s, kx.suite)
+									err = pr.check(s, kx)
 								}
 								if err != nil {
 									select {
@@ -130,12 +201,12 @@ func BenchmarkHandshake(b *testing.B) {
 					addr := fmt.Sprintf("127.0.0.1:%d", port)
 					var dial func() error
 					if side == "client" && impl == "otpssl" {
-						opts := benchOurClient(b, p, kx.suite)
+						opts := p.clientOpts(pr.ourOpts(b, kx, true)...)
 						s, err := connect(port, opts)
 						if err != nil {
 							b.Fatal(err)
 						}
-						if err := checkOurs(s, kx.suite); err != nil {
+						if err := pr.check(s, kx); err != nil {
 							b.Fatal(err)
 						}
 						s.Close()
@@ -147,7 +218,7 @@ func BenchmarkHandshake(b *testing.B) {
 							return err
 						}
 					} else {
-						cfg := benchGoClient(p, kx.suite)
+						cfg := pr.goClient(p, kx)
 						dial = func() error {
 							c, err := tls.Dial("tcp", addr, cfg)
 							if err == nil {
@@ -175,26 +246,25 @@ func BenchmarkHandshake(b *testing.B) {
 	}
 }
 
-var benchCiphers = []struct{ name, suite string }{
-	{"aes-128-gcm", "ECDHE-ECDSA-AES128-GCM-SHA256"},
-	{"chacha20-poly1305", "ECDHE-ECDSA-CHACHA20-POLY1305"},
-}
+func BenchmarkBulk(b *testing.B)   { benchBulk(b, benchTLS12) }
+func BenchmarkBulk13(b *testing.B) { benchBulk(b, benchTLS13) }
 
-func BenchmarkBulk(b *testing.B) {
+func benchBulk(b *testing.B, pr benchProto) {
 	p := newPKI(b)
-	for _, c := range benchCiphers {
+	for _, c := range pr.ciphers {
+		kx := benchKX{c.name, func(p *pki) *testpki.Cert { return p.serverECDSA }, c.suite, ssl.X25519}
 		for _, impl := range []string{"otpssl", "crypto-tls"} {
 			b.Run(fmt.Sprintf("cipher=%s/impl=%s", c.name, impl), func(b *testing.B) {
 				var client, server net.Conn
 				if impl == "otpssl" {
-					ls, port := benchOurServer(b, p.serverECDSA, c.suite)
+					ls, port := listen(b, append(ourCert(p.serverECDSA), pr.ourOpts(b, kx, false)...)...)
 					ch := acceptOne(b, ls)
-					s, err := connect(port, benchOurClient(b, p, c.suite))
+					s, err := connect(port, p.clientOpts(pr.ourOpts(b, kx, true)...))
 					if err != nil {
 						b.Fatal(err)
 					}
 					defer s.Close()
-					if err := checkOurs(s, c.suite); err != nil {
+					if err := pr.check(s, kx); err != nil {
 						b.Fatal(err)
 					}
 					srv, err := waitAccepted(b, ch)
@@ -203,7 +273,7 @@ func BenchmarkBulk(b *testing.B) {
 					}
 					client, server = s, srv
 				} else {
-					ln, err := tls.Listen("tcp", "127.0.0.1:0", benchGoServer(p, p.serverECDSA, c.suite))
+					ln, err := tls.Listen("tcp", "127.0.0.1:0", pr.goServer(p, p.serverECDSA, kx))
 					if err != nil {
 						b.Fatal(err)
 					}
@@ -217,7 +287,7 @@ func BenchmarkBulk(b *testing.B) {
 						}
 						ch <- c
 					}()
-					tc, err := tls.Dial("tcp", ln.Addr().String(), benchGoClient(p, c.suite))
+					tc, err := tls.Dial("tcp", ln.Addr().String(), pr.goClient(p, kx))
 					if err != nil {
 						b.Fatal(err)
 					}
