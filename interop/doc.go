@@ -1,10 +1,14 @@
-// Package interop holds the acceptance tests of the library's TLS 1.0-1.2
-// stack through its public API, against other implementations and against
+// Package interop holds the acceptance tests of the library's TLS stack
+// through its public API, against other implementations and against
 // scripted peers. It has no code of its own: everything is in its tests.
 //
 //   - matrix_test.go: our server with their client and our client with
 //     their server, for every protocol version × cipher suite of the
-//     matrix that the peer supports, data both ways, the protocol and suite
+//     matrix that the peer supports (TLS 1.0-1.2 × seven suites, TLS 1.3 ×
+//     its five suites, TLS 1.3 × its key share groups x25519, secp256r1,
+//     secp384r1, secp521r1 and X25519MLKEM768, and a connection with
+//     default options on both sides, which must be TLS 1.3), data both
+//     ways, the protocol and suite (and group where the peer prints it)
 //     checked on both sides. The peers are OpenSSL (s_server, s_client;
 //     openssl_test.go), GnuTLS (gnutls-serv, gnutls-cli; gnutls_test.go),
 //     Erlang/OTP's ssl (one escript per test driven over its standard
@@ -23,7 +27,12 @@
 //     renegotiation): the alert on the wire, the end of the transport, the
 //     error our side returns, and no goroutine left behind.
 //   - bench_test.go: handshakes and bulk transfer over loopback TCP,
-//     this library against crypto/tls in one run (go test -bench only).
+//     TLS 1.2 and TLS 1.3, this library against crypto/tls in one run (go
+//     test -bench only).
+//   - pki_test.go and ours_test.go: the shared fixtures, a test PKI (its
+//     certificates also as PEM files for the peers) and our side's
+//     helpers (connect, listen, accept, receive, check what was
+//     negotiated).
 //
 // Outside peer programs are found with internal/peertest: a missing one
 // skips its tests, or fails them when OTPSSL_REQUIRE_PEERS=1 (as CI sets).

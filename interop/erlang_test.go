@@ -21,6 +21,7 @@ import (
 //
 //	{suites, Ref, Version}      prints "Ref suites A:B:..." (OpenSSL names
 //	                            of ssl:cipher_suites(all, Version))
+//	{groups, Ref}               prints "Ref groups a:b:..." (ssl:groups())
 //	{server, Ref, Opts}         ssl:listen on a free port ("Ref port N"),
 //	                            transport_accept and handshake one
 //	                            connection; then "Ref ok ...", reads a line
@@ -56,6 +57,8 @@ opt(O) -> O.
 
 run({suites, Ref, Vsn}) ->
     say(Ref, "suites ~s", [lists:join(":", ssl:cipher_suites(all, Vsn, openssl))]);
+run({groups, Ref}) ->
+    say(Ref, "groups ~s", [lists:join(":", [atom_to_list(G) || G <- ssl:groups()])]);
 run({server, Ref, Opts}) ->
     case ssl:listen(0, opts(Opts) ++ [binary, {active, false}, {reuseaddr, true}]) of
         {ok, L} ->
@@ -240,12 +243,13 @@ type erlangDriver struct {
 	rsa    certFiles
 	ec     certFiles
 	suites map[ssl.Protocol]map[string]bool
+	groups map[string]bool // ssl:groups()
 }
 
 func newErlangDriver(t *testing.T, p *pki) driver {
 	d := &erlangDriver{p: p, e: startErlang(t), root: p.rootFile(t), rsa: p.files(t, "erl-rsa", p.serverRSA),
 		ec: p.files(t, "erl-ecdsa", p.serverECDSA), suites: map[ssl.Protocol]map[string]bool{}}
-	for _, v := range matrixVersions {
+	for _, v := range append(matrixVersions, ssl.TLSv1_3) {
 		ref := d.e.send(t, "{suites, %s, %s}", erlangVersion(v))
 		_, rest := d.e.wait(t, ref, "suites")
 		d.suites[v] = map[string]bool{}
@@ -253,10 +257,36 @@ func newErlangDriver(t *testing.T, p *pki) driver {
 			d.suites[v][n] = true
 		}
 	}
+	ref := d.e.send(t, "{groups, %s}")
+	_, rest := d.e.wait(t, ref, "groups")
+	d.groups = map[string]bool{}
+	for _, g := range strings.Split(rest, ":") {
+		d.groups[g] = true
+	}
 	return d
 }
 
+// erlangCaseOpts are the Erlang options of the case, each followed by a
+// comma: its version and suite, and its group (supported_groups); none
+// with default options.
+func erlangCaseOpts(c matrixCase) string {
+	if c.dflt {
+		return ""
+	}
+	o := fmt.Sprintf("{versions, [%s]}, {ciphers, [%s]}, ", erlangVersion(c.v), erlangStr(c.suite))
+	if c.group != 0 {
+		o += fmt.Sprintf("{supported_groups, [%s]}, ", c.group)
+	}
+	return o
+}
+
 func (d *erlangDriver) supports(_ direction, c matrixCase) string {
+	if c.dflt {
+		return ""
+	}
+	if c.group != 0 && !d.groups[c.group.String()] {
+		return "ssl:groups() does not list it"
+	}
 	if !d.suites[c.v][c.suite] {
 		return "ssl:cipher_suites(all, " + erlangVersion(c.v) + ", openssl) does not list it"
 	}
@@ -268,14 +298,14 @@ func (d *erlangDriver) theirServer(t *testing.T, c matrixCase) {
 	if c.ecdsa() {
 		files = d.ec
 	}
-	ref := d.e.send(t, "{server, %s, [{certfile, %s}, {keyfile, %s}, {versions, [%s]}, {ciphers, [%s]}]}",
-		erlangStr(files.cert), erlangStr(files.key), erlangVersion(c.v), erlangStr(c.suite))
-	s, err := connect(d.e.port(t, ref), d.p.clientOpts(ssl.Versions(c.v), ssl.Ciphers(suiteOf(t, c.suite))))
+	ref := d.e.send(t, "{server, %s, [%s{certfile, %s}, {keyfile, %s}]}",
+		erlangCaseOpts(c), erlangStr(files.cert), erlangStr(files.key))
+	s, err := connect(d.e.port(t, ref), d.p.clientOpts(c.opts(t)...))
 	if err != nil {
 		t.Fatalf("Connect: %v\nErlang:\n%s", err, d.e.proc.Output())
 	}
 	defer s.Close()
-	checkInfo(t, s, c.v, c.suite)
+	suite := checkCase(t, s, c)
 	if err := s.Send([]byte("ping from otpssl\n")); err != nil {
 		t.Fatal(err)
 	}
@@ -283,7 +313,7 @@ func (d *erlangDriver) theirServer(t *testing.T, c matrixCase) {
 		t.Fatal(err)
 	}
 	_, rest := d.e.wait(t, ref, "ok")
-	if info := erlangInfo(rest); info["protocol"] != c.v.String() || info["suite"] != c.suite {
+	if info := erlangInfo(rest); info["protocol"] != c.v.String() || info["suite"] != suite {
 		t.Fatalf("Erlang negotiated %s", rest)
 	}
 	if _, got := d.e.wait(t, ref, "got"); got != "ping from otpssl" {
@@ -296,15 +326,15 @@ func (d *erlangDriver) theirClient(t *testing.T, c matrixCase) {
 	if c.ecdsa() {
 		cert = d.p.serverECDSA
 	}
-	ls, port := listen(t, append(ourCert(cert), ssl.Versions(c.v), ssl.Ciphers(suiteOf(t, c.suite)))...)
+	ls, port := listen(t, append(ourCert(cert), c.opts(t)...)...)
 	ch := acceptOne(t, ls)
-	ref := d.e.send(t, "{client, %s, %d, [{verify, verify_peer}, {cacertfile, %s}, {server_name_indication, %s}, {versions, [%s]}, {ciphers, [%s]}]}",
-		port, erlangStr(d.root), erlangStr(serverName), erlangVersion(c.v), erlangStr(c.suite))
+	ref := d.e.send(t, "{client, %s, %d, [%s{verify, verify_peer}, {cacertfile, %s}, {server_name_indication, %s}]}",
+		port, erlangCaseOpts(c), erlangStr(d.root), erlangStr(serverName))
 	s, err := waitAccepted(t, ch)
 	if err != nil {
 		t.Fatalf("SSLAccept: %v\nErlang:\n%s", err, d.e.proc.Output())
 	}
-	checkInfo(t, s, c.v, c.suite)
+	suite := checkCase(t, s, c)
 	if _, err := recvUntil(s, "ping from erlang\n"); err != nil {
 		t.Fatal(err)
 	}
@@ -312,7 +342,7 @@ func (d *erlangDriver) theirClient(t *testing.T, c matrixCase) {
 		t.Fatal(err)
 	}
 	_, rest := d.e.wait(t, ref, "ok")
-	if info := erlangInfo(rest); info["protocol"] != c.v.String() || info["suite"] != c.suite || info["peer"] != serverName {
+	if info := erlangInfo(rest); info["protocol"] != c.v.String() || info["suite"] != suite || info["peer"] != serverName {
 		t.Fatalf("Erlang negotiated %s", rest)
 	}
 	if _, got := d.e.wait(t, ref, "got"); got != "pong from otpssl" {

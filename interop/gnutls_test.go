@@ -14,9 +14,14 @@ import (
 // GnuTLS peers: gnutls-serv and gnutls-cli, configured with priority
 // strings.
 
-// gnutlsSuite is the priority string tokens of a suite: key exchange,
-// cipher and MAC.
+// gnutlsSuite is the priority string tokens of a suite: key exchange
+// (none in TLS 1.3), cipher and MAC.
 var gnutlsSuite = map[string][3]string{
+	"TLS_AES_128_GCM_SHA256":        {"", "AES-128-GCM", "AEAD"},
+	"TLS_AES_256_GCM_SHA384":        {"", "AES-256-GCM", "AEAD"},
+	"TLS_CHACHA20_POLY1305_SHA256":  {"", "CHACHA20-POLY1305", "AEAD"},
+	"TLS_AES_128_CCM_SHA256":        {"", "AES-128-CCM", "AEAD"},
+	"TLS_AES_128_CCM_8_SHA256":      {"", "AES-128-CCM-8", "AEAD"},
 	"ECDHE-ECDSA-AES128-GCM-SHA256": {"ECDHE-ECDSA", "AES-128-GCM", "AEAD"},
 	"ECDHE-RSA-AES256-GCM-SHA384":   {"ECDHE-RSA", "AES-256-GCM", "AEAD"},
 	"ECDHE-RSA-CHACHA20-POLY1305":   {"ECDHE-RSA", "CHACHA20-POLY1305", "AEAD"},
@@ -39,20 +44,38 @@ func gnutlsVersion(v ssl.Protocol) string {
 	return "TLS1.2"
 }
 
-// gnutlsServerPriority enables TLS 1.0-1.2 and, on top of NORMAL, the
-// legacy parts of the matrix (3DES, RSA and DHE key exchange, HMAC-SHA256).
-const gnutlsServerPriority = "NORMAL:-VERS-ALL:+VERS-TLS1.2:+VERS-TLS1.1:+VERS-TLS1.0:+3DES-CBC:+RSA:+DHE-RSA:+SHA256"
+// gnutlsServerPriority enables TLS 1.0-1.3 and, on top of NORMAL, the
+// legacy parts of the matrix (3DES, RSA and DHE key exchange, HMAC-SHA256)
+// and the CCM ciphers of TLS 1.3.
+const gnutlsServerPriority = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:+VERS-TLS1.1:+VERS-TLS1.0:+3DES-CBC:+RSA:+DHE-RSA:+SHA256" +
+	":+AES-128-CCM:+AES-128-CCM-8"
 
-// gnutlsCasePriority allows exactly the case's version and suite.
-func gnutlsCasePriority(c matrixCase) string {
-	s := gnutlsSuite[c.suite]
-	return "NONE:+VERS-" + gnutlsVersion(c.v) + ":+" + s[0] + ":+" + s[1] + ":+" + s[2] +
-		":+SIGN-ALL:+GROUP-ALL:+COMP-NULL"
+// gnutlsGroup is GnuTLS's name of a group, in priority strings after
+// "GROUP-" and in a session's description after "ECDHE-" (the hybrid has
+// no name before GnuTLS 3.8.9).
+var gnutlsGroup = map[ssl.NamedCurve]string{
+	ssl.X25519: "X25519", ssl.Secp256r1: "SECP256R1", ssl.Secp384r1: "SECP384R1", ssl.Secp521r1: "SECP521R1",
+	ssl.X25519MLKEM768: "X25519-MLKEM768",
 }
 
-// gnutlsSupports asks gnutls-cli --list which suites and versions a
-// priority string enables, and returns "" when it enables the case, else
-// why not.
+// gnutlsCasePriority allows exactly the case's version and suite, and
+// the case's group or all.
+func gnutlsCasePriority(c matrixCase) string {
+	s := gnutlsSuite[c.suite]
+	p := "NONE:+VERS-" + gnutlsVersion(c.v)
+	if s[0] != "" {
+		p += ":+" + s[0]
+	}
+	p += ":+" + s[1] + ":+" + s[2] + ":+SIGN-ALL:+COMP-NULL"
+	if c.group != 0 {
+		return p + ":+GROUP-" + gnutlsGroup[c.group]
+	}
+	return p + ":+GROUP-ALL"
+}
+
+// gnutlsSupports asks gnutls-cli --list which suites, versions and
+// groups a priority string enables, and returns "" when it enables the
+// case, else why not.
 func gnutlsSupports(t testing.TB, priority string, c matrixCase) string {
 	t.Helper()
 	path := peertest.Require(t, "gnutls-cli")
@@ -62,9 +85,14 @@ func gnutlsSupports(t testing.TB, priority string, c matrixCase) string {
 	}
 	id := suiteOf(t, c.suite).ID()
 	code := fmt.Sprintf("0x%02x, 0x%02x", id>>8, id&0xff)
-	versionOn := false
+	versionOn, groupOn := false, c.group == 0
 	listed := ""
 	for _, line := range strings.Split(string(out), "\n") {
+		if rest, ok := strings.CutPrefix(line, "Groups: "); ok && c.group != 0 {
+			for _, g := range strings.Split(rest, ", ") {
+				groupOn = groupOn || strings.TrimSpace(g) == "GROUP-"+gnutlsGroup[c.group]
+			}
+		}
 		f := strings.Split(line, "\t")
 		if len(f) == 3 && strings.EqualFold(strings.TrimSpace(f[1]), code) {
 			listed = strings.TrimSpace(f[2])
@@ -80,6 +108,8 @@ func gnutlsSupports(t testing.TB, priority string, c matrixCase) string {
 		return "gnutls-cli --list --priority " + priority + " does not list it"
 	case !versionOn:
 		return "the priority " + priority + " does not enable " + gnutlsVersion(c.v)
+	case !groupOn:
+		return "the priority " + priority + " does not enable GROUP-" + gnutlsGroup[c.group]
 	case gnutlsMinVersion(listed) > c.v:
 		return "GnuTLS offers it from " + listed + " only"
 	}
@@ -102,11 +132,14 @@ func gnutlsMinVersion(s string) ssl.Protocol {
 
 // gnutlsDriver runs the matrix against GnuTLS: one gnutls-serv --echo
 // with an RSA and an ECDSA certificate serves every case of our client, one
-// at a time; every case of our server has a gnutls-cli of its own that
-// allows only the case's version and suite.
+// at a time (the default options case has a gnutls-serv of its own,
+// without a priority string); every case of our server has a gnutls-cli of
+// its own that allows only the case's version and suite (and group), or
+// with default options has no priority string.
 type gnutlsDriver struct {
 	p       *pki
 	root    string
+	rsa, ec certFiles
 	server  *peertest.Process
 	srvPort int
 	one     chan struct{}
@@ -118,19 +151,28 @@ func newGnuTLSDriver(t *testing.T, p *pki) driver {
 	peertest.Require(t, "gnutls-cli")
 	d := &gnutlsDriver{p: p, root: p.rootFile(t), one: make(chan struct{}, 1), support: map[string]string{}}
 	for _, c := range matrixCases() {
-		if gnutlsSuite[c.suite][0] == "" {
+		if c.dflt {
+			continue
+		}
+		if gnutlsSuite[c.suite][1] == "" || (gnutlsSuite[c.suite][0] == "") != (c.v == ssl.TLSv1_3) {
 			t.Fatalf("no GnuTLS priority tokens for %s", c.suite)
 		}
 		d.support[string(theirServer)+c.String()] = gnutlsSupports(t, gnutlsServerPriority, c)
 		d.support[string(theirClient)+c.String()] = gnutlsSupports(t, gnutlsCasePriority(c), c)
 	}
-	rsa, ec := p.files(t, "gnutls-rsa", p.serverRSA), p.files(t, "gnutls-ecdsa", p.serverECDSA)
-	d.srvPort = peertest.FreePort(t)
-	d.server = peertest.Start(t, "gnutls-serv", "--port", strconv.Itoa(d.srvPort), "--echo",
-		"--x509certfile", rsa.cert, "--x509keyfile", rsa.key, "--x509certfile", ec.cert, "--x509keyfile", ec.key,
-		"--priority", gnutlsServerPriority)
-	d.server.WaitListening(t, d.srvPort, hang)
+	d.rsa, d.ec = p.files(t, "gnutls-rsa", p.serverRSA), p.files(t, "gnutls-ecdsa", p.serverECDSA)
+	d.server, d.srvPort = d.startServer(t, "--priority", gnutlsServerPriority)
 	return d
+}
+
+// startServer starts a gnutls-serv --echo with both certificates.
+func (d *gnutlsDriver) startServer(t *testing.T, extra ...string) (*peertest.Process, int) {
+	port := peertest.FreePort(t)
+	args := append([]string{"--port", strconv.Itoa(port), "--echo", "--x509certfile", d.rsa.cert, "--x509keyfile", d.rsa.key,
+		"--x509certfile", d.ec.cert, "--x509keyfile", d.ec.key}, extra...)
+	server := peertest.Start(t, "gnutls-serv", args...)
+	server.WaitListening(t, port, hang)
+	return server, port
 }
 
 func (d *gnutlsDriver) supports(dir direction, c matrixCase) string {
@@ -138,15 +180,20 @@ func (d *gnutlsDriver) supports(dir direction, c matrixCase) string {
 }
 
 func (d *gnutlsDriver) theirServer(t *testing.T, c matrixCase) {
-	d.one <- struct{}{}
-	defer func() { <-d.one }()
-	before := len(d.server.Output())
-	s, err := connect(d.srvPort, d.p.clientOpts(ssl.Versions(c.v), ssl.Ciphers(suiteOf(t, c.suite))))
+	server, port := d.server, d.srvPort
+	if c.dflt {
+		server, port = d.startServer(t)
+	} else {
+		d.one <- struct{}{}
+		defer func() { <-d.one }()
+	}
+	before := len(server.Output())
+	s, err := connect(port, d.p.clientOpts(c.opts(t)...))
 	if err != nil {
-		t.Fatalf("Connect: %v\ngnutls-serv:\n%s", err, d.server.Output())
+		t.Fatalf("Connect: %v\ngnutls-serv:\n%s", err, server.Output())
 	}
 	defer s.Close()
-	checkInfo(t, s, c.v, c.suite)
+	suite := checkCase(t, s, c)
 	if err := s.Send([]byte("ping from otpssl\n")); err != nil {
 		t.Fatal(err)
 	}
@@ -155,9 +202,12 @@ func (d *gnutlsDriver) theirServer(t *testing.T, c matrixCase) {
 	}
 	// gnutls-serv prints each connection's details before the line it
 	// received.
-	seen := waitOutputFrom(t, d.server, before, "received cmd: ping from otpssl")
-	if !strings.Contains(seen, "- Version: "+gnutlsVersion(c.v)+"\n") || !strings.Contains(seen, "- Cipher: "+gnutlsSuite[c.suite][1]+"\n") {
+	seen := waitOutputFrom(t, server, before, "received cmd: ping from otpssl")
+	if !strings.Contains(seen, "- Version: "+gnutlsVersion(c.v)+"\n") || !strings.Contains(seen, "- Cipher: "+gnutlsSuite[suite][1]+"\n") {
 		t.Fatalf("gnutls-serv saw another version or cipher:\n%s", seen)
+	}
+	if c.group != 0 && !strings.Contains(seen, "-(ECDHE-"+gnutlsGroup[c.group]+")-") {
+		t.Fatalf("gnutls-serv used another group than %s:\n%s", c.group, seen)
 	}
 }
 
@@ -166,11 +216,13 @@ func (d *gnutlsDriver) theirClient(t *testing.T, c matrixCase) {
 	if c.ecdsa() {
 		cert = d.p.serverECDSA
 	}
-	ls, port := listen(t, append(ourCert(cert), ssl.Versions(c.v), ssl.Ciphers(suiteOf(t, c.suite)))...)
+	ls, port := listen(t, append(ourCert(cert), c.opts(t)...)...)
 	ch := acceptOne(t, ls)
-	cli := peertest.Start(t, "gnutls-cli", "--port", strconv.Itoa(port), "--x509cafile", d.root,
-		"--sni-hostname", serverName, "--verify-hostname", serverName,
-		"--priority", gnutlsCasePriority(c), "127.0.0.1")
+	args := []string{"--port", strconv.Itoa(port), "--x509cafile", d.root, "--sni-hostname", serverName, "--verify-hostname", serverName}
+	if !c.dflt {
+		args = append(args, "--priority", gnutlsCasePriority(c))
+	}
+	cli := peertest.Start(t, "gnutls-cli", append(args, "127.0.0.1")...)
 	if _, err := cli.Stdin.Write([]byte("ping from gnutls\n")); err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +230,7 @@ func (d *gnutlsDriver) theirClient(t *testing.T, c matrixCase) {
 	if err != nil {
 		t.Fatalf("SSLAccept: %v\ngnutls-cli:\n%s", err, cli.Output())
 	}
-	checkInfo(t, s, c.v, c.suite)
+	suite := checkCase(t, s, c)
 	if _, err := recvUntil(s, "ping from gnutls\n"); err != nil {
 		t.Fatal(err)
 	}
@@ -190,7 +242,10 @@ func (d *gnutlsDriver) theirClient(t *testing.T, c matrixCase) {
 	// "- Description: (TLS1.2-X.509)-(ECDHE-SECP256R1)-(RSA-SHA256)-(AES-256-GCM)"
 	_, desc, _ := strings.Cut(out, "- Description: ("+gnutlsVersion(c.v)+"-")
 	desc, _, _ = strings.Cut(desc, "\n")
-	if !strings.Contains(desc, "-("+gnutlsSuite[c.suite][1]+")") {
+	if !strings.Contains(desc, "-("+gnutlsSuite[suite][1]+")") {
 		t.Fatalf("gnutls-cli negotiated another version or cipher:\n%s", out)
+	}
+	if c.group != 0 && !strings.Contains(desc, "-(ECDHE-"+gnutlsGroup[c.group]+")-") {
+		t.Fatalf("gnutls-cli used another group than %s:\n%s", c.group, out)
 	}
 }

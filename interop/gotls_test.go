@@ -30,7 +30,20 @@ type goDriver struct{ p *pki }
 
 func newGoDriver(t *testing.T, p *pki) driver { return &goDriver{p} }
 
+// goMatrixCurves are the groups crypto/tls implements (tls.CurveID has no
+// list of them): all of the matrix's since Go 1.24.
+var goMatrixCurves = map[ssl.NamedCurve]tls.CurveID{
+	ssl.X25519: tls.X25519, ssl.Secp256r1: tls.CurveP256, ssl.Secp384r1: tls.CurveP384,
+	ssl.Secp521r1: tls.CurveP521, ssl.X25519MLKEM768: tls.X25519MLKEM768,
+}
+
 func (d *goDriver) supports(_ direction, c matrixCase) string {
+	if c.dflt {
+		return ""
+	}
+	if _, ok := goMatrixCurves[c.group]; c.group != 0 && !ok {
+		return "crypto/tls has no group " + c.group.String()
+	}
 	s := goSuite(suiteID(c.suite))
 	switch {
 	case s == nil:
@@ -41,22 +54,48 @@ func (d *goDriver) supports(_ direction, c matrixCase) string {
 	return ""
 }
 
-// goConfig allows exactly the case's version and suite.
+// goConfig allows exactly the case's version and suite (in TLS 1.3 every
+// suite: crypto/tls does not let them be chosen; our side allows the one)
+// and the case's group, or is crypto/tls's default with default options.
 func (d *goDriver) goConfig(c matrixCase) *tls.Config {
-	return &tls.Config{
-		MinVersion: uint16(c.v), MaxVersion: uint16(c.v),
-		CipherSuites: []uint16{suiteID(c.suite)},
-		RootCAs:      d.p.goRoots(), ServerName: serverName,
+	cfg := &tls.Config{
+		RootCAs: d.p.goRoots(), ServerName: serverName,
 		Certificates: []tls.Certificate{goCert(d.p.serverECDSA), goCert(d.p.serverRSA)},
 	}
+	if c.dflt {
+		return cfg
+	}
+	cfg.MinVersion, cfg.MaxVersion = uint16(c.v), uint16(c.v)
+	if c.v < ssl.TLSv1_3 {
+		cfg.CipherSuites = []uint16{suiteID(c.suite)}
+	}
+	if c.group != 0 {
+		cfg.CurvePreferences = []tls.CurveID{goMatrixCurves[c.group]}
+	}
+	return cfg
 }
 
-// goCheck checks what crypto/tls negotiated.
-func goCheck(cs tls.ConnectionState, c matrixCase) error {
-	if cs.Version != uint16(c.v) || cs.CipherSuite != suiteID(c.suite) {
+// goCheck checks what crypto/tls negotiated, and puts the suite in seen
+// (buffered), for the default options case, where it must be ours.
+func goCheck(cs tls.ConnectionState, c matrixCase, seen chan<- uint16) error {
+	seen <- cs.CipherSuite
+	if cs.Version != uint16(c.v) || (!c.dflt && cs.CipherSuite != suiteID(c.suite)) {
 		return fmt.Errorf("crypto/tls negotiated %s %s", tls.VersionName(cs.Version), tls.CipherSuiteName(cs.CipherSuite))
 	}
 	return nil
+}
+
+// goSameSuite checks that crypto/tls negotiated ours.
+func goSameSuite(t *testing.T, seen <-chan uint16, ours string) {
+	t.Helper()
+	select {
+	case id := <-seen:
+		if id != suiteID(ours) {
+			t.Fatalf("crypto/tls negotiated %s, our side %s", tls.CipherSuiteName(id), ours)
+		}
+	default:
+		t.Fatal("crypto/tls reported no suite")
+	}
 }
 
 // goEcho serves one connection on ln: handshake, check, echo a line.
@@ -109,14 +148,15 @@ func (d *goDriver) theirServer(t *testing.T, c matrixCase) {
 	}
 	defer ln.Close()
 	served := make(chan error, 1)
-	go func() { served <- goEcho(ln, func(cs tls.ConnectionState) error { return goCheck(cs, c) }) }()
-	s, err := connect(ln.Addr().(*net.TCPAddr).Port, d.p.clientOpts(ssl.Versions(c.v), ssl.Ciphers(suiteOf(t, c.suite))))
+	seen := make(chan uint16, 1)
+	go func() { served <- goEcho(ln, func(cs tls.ConnectionState) error { return goCheck(cs, c, seen) }) }()
+	s, err := connect(ln.Addr().(*net.TCPAddr).Port, d.p.clientOpts(c.opts(t)...))
 	if err != nil {
 		ln.Close()
 		t.Fatalf("Connect: %v (crypto/tls: %v)", err, <-served)
 	}
 	defer s.Close()
-	checkInfo(t, s, c.v, c.suite)
+	suite := checkCase(t, s, c)
 	if err := s.Send([]byte("ping from otpssl\n")); err != nil {
 		t.Fatal(err)
 	}
@@ -126,6 +166,7 @@ func (d *goDriver) theirServer(t *testing.T, c matrixCase) {
 	if err := <-served; err != nil {
 		t.Fatalf("crypto/tls server: %v", err)
 	}
+	goSameSuite(t, seen, suite)
 }
 
 func (d *goDriver) theirClient(t *testing.T, c matrixCase) {
@@ -133,9 +174,10 @@ func (d *goDriver) theirClient(t *testing.T, c matrixCase) {
 	if c.ecdsa() {
 		cert = d.p.serverECDSA
 	}
-	ls, port := listen(t, append(ourCert(cert), ssl.Versions(c.v), ssl.Ciphers(suiteOf(t, c.suite)))...)
+	ls, port := listen(t, append(ourCert(cert), c.opts(t)...)...)
 	ch := acceptOne(t, ls)
 	done := make(chan error, 1)
+	seen := make(chan uint16, 1)
 	go func() {
 		conn, err := tls.DialWithDialer(&net.Dialer{Timeout: hang}, "tcp", fmt.Sprintf("127.0.0.1:%d", port), d.goConfig(c))
 		if err != nil {
@@ -144,7 +186,7 @@ func (d *goDriver) theirClient(t *testing.T, c matrixCase) {
 		}
 		defer conn.Close()
 		conn.SetDeadline(time.Now().Add(hang))
-		if err := goCheck(conn.ConnectionState(), c); err != nil {
+		if err := goCheck(conn.ConnectionState(), c, seen); err != nil {
 			done <- err
 			return
 		}
@@ -162,7 +204,7 @@ func (d *goDriver) theirClient(t *testing.T, c matrixCase) {
 	if err != nil {
 		t.Fatalf("SSLAccept: %v (crypto/tls: %v)", err, <-done)
 	}
-	checkInfo(t, s, c.v, c.suite)
+	suite := checkCase(t, s, c)
 	if _, err := recvUntil(s, "ping from crypto/tls\n"); err != nil {
 		t.Fatal(err)
 	}
@@ -172,4 +214,5 @@ func (d *goDriver) theirClient(t *testing.T, c matrixCase) {
 	if err := <-done; err != nil {
 		t.Fatalf("crypto/tls client: %v", err)
 	}
+	goSameSuite(t, seen, suite)
 }

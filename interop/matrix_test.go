@@ -16,6 +16,14 @@ import (
 // each peer. AEAD and SHA-256 suites exist only in TLS 1.2; the other
 // pairs run where the peer supports them, which the peer is asked when the
 // test runs. A supported pair must pass.
+//
+// TLS 1.3 adds three kinds of rows: its five suites (both sides allowing
+// TLS 1.3 and the one suite, the groups left to their defaults), its key
+// share groups (TLS_AES_128_GCM_SHA256, both sides offering only the
+// row's group, so that the share is of that group and no
+// HelloRetryRequest happens), and a connection with default options on
+// both sides (no versions, ciphers or groups given), which must be TLS
+// 1.3 with a TLS 1.3 suite that both sides report alike.
 
 var matrixVersions = []ssl.Protocol{ssl.TLSv1, ssl.TLSv1_1, ssl.TLSv1_2}
 
@@ -29,30 +37,103 @@ var matrixSuites = []string{
 	"DES-CBC3-SHA",
 }
 
-// matrixCase is one cell: a version and a suite (OpenSSL name).
+var matrixSuites13 = []string{
+	"TLS_AES_128_GCM_SHA256",
+	"TLS_AES_256_GCM_SHA384",
+	"TLS_CHACHA20_POLY1305_SHA256",
+	"TLS_AES_128_CCM_SHA256",
+	"TLS_AES_128_CCM_8_SHA256",
+}
+
+var matrixGroups13 = []ssl.NamedCurve{ssl.X25519, ssl.Secp256r1, ssl.Secp384r1, ssl.Secp521r1, ssl.X25519MLKEM768}
+
+// matrixCase is one cell: a version and a suite (OpenSSL name), in TLS
+// 1.3 maybe with the one key share group both sides offer, or the
+// connection with default options (dflt; v and suite are then what must
+// be negotiated, the suite being any TLS 1.3 suite when empty).
 type matrixCase struct {
 	v     ssl.Protocol
 	suite string
+	group ssl.NamedCurve
+	dflt  bool
 }
 
-func (c matrixCase) String() string { return c.v.String() + "/" + c.suite }
+func (c matrixCase) String() string {
+	switch {
+	case c.dflt:
+		return "default options"
+	case c.group != 0:
+		return c.v.String() + "/" + c.suite + "/" + c.group.String()
+	}
+	return c.v.String() + "/" + c.suite
+}
 
-// ecdsa reports whether the suite authenticates the server with ECDSA.
-func (c matrixCase) ecdsa() bool { return strings.Contains(c.suite, "-ECDSA-") }
+// ecdsa reports whether our server (and Erlang's) authenticates with
+// ECDSA: in the suites that say so, and in the TLS 1.3 group rows (the
+// suite rows use RSA, with RSA-PSS signatures).
+func (c matrixCase) ecdsa() bool { return strings.Contains(c.suite, "-ECDSA-") || c.group != 0 }
 
 // defined reports whether the suite exists in the version at all.
 func (c matrixCase) defined(t testing.TB) bool {
-	return suiteOf(t, c.suite).Suite().ValidFor(cipher.Version(c.v))
+	return c.dflt || suiteOf(t, c.suite).Suite().ValidFor(cipher.Version(c.v))
+}
+
+// opts are our side's options for the case: none with default options.
+func (c matrixCase) opts(t testing.TB) []ssl.Option {
+	if c.dflt {
+		return nil
+	}
+	opts := []ssl.Option{ssl.Versions(c.v), ssl.Ciphers(suiteOf(t, c.suite))}
+	if c.group != 0 {
+		opts = append(opts, ssl.SupportedGroups(c.group))
+	}
+	return opts
 }
 
 func matrixCases() []matrixCase {
 	var cs []matrixCase
 	for _, v := range matrixVersions {
 		for _, s := range matrixSuites {
-			cs = append(cs, matrixCase{v, s})
+			cs = append(cs, matrixCase{v: v, suite: s})
 		}
 	}
-	return cs
+	for _, s := range matrixSuites13 {
+		cs = append(cs, matrixCase{v: ssl.TLSv1_3, suite: s})
+	}
+	for _, g := range matrixGroups13 {
+		cs = append(cs, matrixCase{v: ssl.TLSv1_3, suite: matrixSuites13[0], group: g})
+	}
+	return append(cs, matrixCase{v: ssl.TLSv1_3, dflt: true})
+}
+
+// checkCase checks what our side reports of the connection (protocol,
+// suite, and the group of a group row; the hybrid group is no elliptic
+// curve for the ecc item, so that it was used follows from its being the
+// only group either side offers) and returns the suite's OpenSSL name,
+// for the peer's view to be compared with.
+func checkCase(t testing.TB, s *ssl.Socket, c matrixCase) string {
+	t.Helper()
+	if !c.dflt {
+		checkInfo(t, s, c.v, c.suite)
+	}
+	info, err := s.ConnectionInformation("protocol", "selected_cipher_suite", "ecc")
+	if err != nil {
+		t.Fatalf("ConnectionInformation: %v", err)
+	}
+	suite := info.CipherSuite.OpenSSLName()
+	if c.dflt && (info.Protocol != ssl.TLSv1_3 || !info.CipherSuite.Suite().TLS13()) {
+		t.Fatalf("default options negotiated %v %s, want TLS 1.3", info.Protocol, suite)
+	}
+	if c.group != 0 {
+		want := c.group
+		if want == ssl.X25519MLKEM768 {
+			want = 0
+		}
+		if info.ECC != want {
+			t.Fatalf("our side reports group %v, want %v", info.ECC, c.group)
+		}
+	}
+	return suite
 }
 
 // direction says which side is ours.
@@ -152,14 +233,14 @@ func (m *matrixTable) String() string {
 		cols = append(cols, dr.name+" S", dr.name+" C")
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-42s", "version/suite")
+	fmt.Fprintf(&b, "%-46s", "version/suite(/group)")
 	for _, c := range cols {
 		fmt.Fprintf(&b, " %-14s", c)
 	}
 	b.WriteString("\n")
 	counts := map[string]int{}
 	for _, c := range matrixCases() {
-		fmt.Fprintf(&b, "%-42s", c)
+		fmt.Fprintf(&b, "%-46s", c)
 		for _, dr := range drivers {
 			for _, dir := range []direction{theirServer, theirClient} {
 				v := m.cells[dr.name+"|"+string(dir)+"|"+c.String()]
