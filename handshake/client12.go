@@ -204,6 +204,11 @@ func (c *clientHandshake) sendHello() (*clientHello, error) {
 	if cfg.Fallback {
 		h.CipherSuites = append(h.CipherSuites, FallbackSCSV) // RFC 7507, Section 4
 	}
+	if st.offer13 != nil {
+		if err := st.offer13.bind(h); err != nil {
+			return nil, err
+		}
+	}
 	if cfg.hooks != nil && cfg.hooks.clientHello != nil {
 		cfg.hooks.clientHello(h)
 	}

@@ -50,15 +50,17 @@ package handshake
 //
 // Each state is a type holding what is valid in it; next reads the
 // messages the state allows and returns the following state (or, at the
-// end, the State). The PSK branch of the diagram (resumption, 0-RTT) is
-// not taken: no PSK is offered yet, so a server that selects one is
-// refused (unsupported_extension).
+// end, the State). The PSK branch of the diagram is taken when the server
+// selects one of the sessions offered (psk13.go): wait_ee goes straight
+// to wait_finished, and the peer certificate is the session's. 0-RTT is
+// not sent.
 
 import (
 	"slices"
 
 	"github.com/otpssl/ssl/cipher"
 	"github.com/otpssl/ssl/record"
+	"github.com/otpssl/ssl/session"
 )
 
 // clientOffer13 is the TLS 1.3 part of what a client offered.
@@ -68,8 +70,9 @@ type clientOffer13 struct {
 	keys      []*EphemeralKey // the key shares of the last ClientHello
 	sessionID []byte          // legacy_session_id
 	schemes   []SignatureScheme
-	compat    bool // middlebox compatibility mode
-	legacy    bool // TLS 1.2 or older is offered too
+	compat    bool         // middlebox compatibility mode
+	legacy    bool         // TLS 1.2 or older is offered too
+	psks      []offeredPSK // the sessions offered in the last ClientHello
 }
 
 // offer13 adds the TLS 1.3 part to the ClientHello h that sendHello
@@ -140,8 +143,16 @@ func (c *clientHandshake) offer13(st *clientHello, h *ClientHello, suites []*cip
 		o.keys = append(o.keys, k)
 		h.KeyShares = append(h.KeyShares, KeyShareEntry{Group: g, Data: k.Public()})
 	}
+	o.psks = pskOffer(cfg, suites)
+	addPSKs(cfg, h, o.psks)
 	st.offer13 = o
 	return nil
+}
+
+// bind computes the binders of the sessions offered in the first
+// ClientHello h, once h is complete.
+func (o *clientOffer13) bind(h *ClientHello) error {
+	return bindPSKs(h, o.psks, nil)
 }
 
 // clientState13 is one state of the TLS 1.3 client.
@@ -276,7 +287,18 @@ func (w *clientWaitSH) checkServerHello13(sh *ServerHello) (*cipher.Suite, error
 		return nil, causef(ErrUnsupportedExtension, "server sent %s", sh.Unknown[0].Type)
 	}
 	if sh.HasSelectedIdentity {
-		return nil, causef(ErrUnsupportedExtension, "server selected a pre_shared_key, and none was offered")
+		// RFC 8446, Section 4.2.11: an identity offered, whose hash is
+		// the suite's.
+		switch {
+		case len(w.offer.psks) == 0:
+			return nil, causef(ErrUnsupportedExtension, "server selected a pre_shared_key, and none was offered")
+		case sh.IsHelloRetryRequest():
+			return nil, causef(ErrIllegalParameter, "HelloRetryRequest with pre_shared_key")
+		case int(sh.SelectedIdentity) >= len(w.offer.psks):
+			return nil, causef(ErrIllegalParameter, "server selected PSK %d of %d offered", sh.SelectedIdentity, len(w.offer.psks))
+		case w.offer.psks[sh.SelectedIdentity].suite.Hash() != suite.Hash():
+			return nil, causef(ErrIllegalParameter, "server selected a PSK whose hash is not the one of %s", suite)
+		}
 	}
 	return suite, nil
 }
@@ -290,7 +312,14 @@ func (w *clientWaitSH) serverHello(sh *ServerHello) (*clientWaitEE, error) {
 		return nil, err
 	}
 	if sh.KeyShare == nil {
-		return nil, causef(ErrMissingExtension, "ServerHello without key_share, and no PSK was offered")
+		// Only psk_dhe_ke is offered: a key share is always due.
+		return nil, causef(ErrMissingExtension, "ServerHello without key_share")
+	}
+	var resumed *session.Session
+	var psk []byte
+	if sh.HasSelectedIdentity {
+		resumed = w.offer.psks[sh.SelectedIdentity].sess
+		psk = resumed.MasterSecret
 	}
 	var key *EphemeralKey
 	for _, k := range w.offer.keys {
@@ -309,7 +338,7 @@ func (w *clientWaitSH) serverHello(sh *ServerHello) (*clientWaitEE, error) {
 	if w.retry == nil {
 		hc.tr.setSuite13(suite)
 	}
-	k, err := startSchedule13(suite, nil, shared, hc.tr.sum())
+	k, err := startSchedule13(suite, psk, shared, hc.tr.sum())
 	clear(shared)
 	if err != nil {
 		return nil, err
@@ -329,6 +358,7 @@ func (w *clientWaitSH) serverHello(sh *ServerHello) (*clientWaitEE, error) {
 	c := &client13{
 		cfg: w.cfg, hc: hc, suite: suite, keys: k, hello: w.hello, offer: w.offer,
 		serverRandom: sh.Random, group: key.Group(), helloRetry: w.retry != nil, ccsSent: w.ccsSent,
+		resumed: resumed,
 	}
 	writeKeyLog(w.cfg.KeyLog, KeyLogClientHandshake, w.hello.Random[:], k.clientHS)
 	writeKeyLog(w.cfg.KeyLog, KeyLogServerHandshake, w.hello.Random[:], k.serverHS)
@@ -388,6 +418,18 @@ func (s *clientStart) next() (clientState13, *State, error) {
 		offer.keys = []*EphemeralKey{k}
 		h2.KeyShares = []KeyShareEntry{{Group: g, Data: k.Public()}}
 	}
+	// RFC 8446, Section 4.1.2: the sessions whose hash is the suite's,
+	// with their ages and binders computed again.
+	offer.psks = nil
+	for _, p := range w.offer.psks {
+		if p.suite.Hash() == suite.Hash() {
+			offer.psks = append(offer.psks, p)
+		}
+	}
+	addPSKs(cfg, &h2, offer.psks)
+	if err := bindPSKs(&h2, offer.psks, hc.tr.h); err != nil {
+		return nil, nil, err
+	}
 	if cfg.hooks != nil && cfg.hooks.clientHello != nil {
 		cfg.hooks.clientHello(&h2)
 	}
@@ -423,6 +465,7 @@ type client13 struct {
 	helloRetry   bool
 	ccsSent      bool
 	alpn         string
+	resumed      *session.Session // the session the server resumed, or nil
 }
 
 // clientWaitEE is the wait_ee state: the server's EncryptedExtensions
@@ -466,6 +509,10 @@ func (w *clientWaitEE) next() (clientState13, *State, error) {
 		return nil, nil, causef(ErrIllegalParameter, "server chose ALPN protocol %q, which was not offered", ee.ALPNProtocol)
 	}
 	w.alpn = ee.ALPNProtocol
+	if w.resumed != nil {
+		// RFC 8446, Section 2.2: the PSK authenticates the server.
+		return &clientWaitFinished{client13: w.client13, finHash: w.hc.tr.sum()}, nil, nil
+	}
 	return &clientWaitCertCR{w.client13}, nil, nil
 }
 
@@ -669,12 +716,20 @@ func (w *clientWaitFinished) next() (clientState13, *State, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	var peer [][]byte
+	if w.proof != nil {
+		peer = w.proof.peer.chain
+	}
 	st := &State{
-		Version: cipher.VersionTLS13, Suite: suite, PeerCertificates: w.proof.peer.chain,
+		Version: cipher.VersionTLS13, Suite: suite, PeerCertificates: peer,
 		ServerName: w.hello.ServerName, ALPN: w.alpn, SessionID: w.offer.sessionID,
 		ClientRandom: w.hello.Random, ServerRandom: w.serverRandom, Group: w.group,
 		ClientFinished: vd, ServerFinished: serverOK.verifyData, HelloRetry: w.helloRetry,
 		client: true, cfg: cfg,
+	}
+	if w.resumed != nil {
+		st.Resumed = true
+		st.PeerCertificates = w.resumed.PeerCertificates
 	}
 	st.tls13 = newConn13(cfg, true, k, w.hello.Random, rms, readP, writeP)
 	keepHandshakeSecrets(st, cfg, k)

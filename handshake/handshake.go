@@ -12,6 +12,7 @@ import (
 	"github.com/otpssl/ssl/cipher"
 	"github.com/otpssl/ssl/pem"
 	"github.com/otpssl/ssl/record"
+	"github.com/otpssl/ssl/session"
 	"github.com/otpssl/ssl/x509path"
 )
 
@@ -187,6 +188,23 @@ type Config struct {
 	// reads it can decrypt the traffic.
 	KeyLog io.Writer
 
+	// Tickets, on a server, makes it send TLS 1.3 session tickets after
+	// each handshake and resume the sessions of the tickets clients send
+	// back (Erlang's session_tickets stateless and stateful); nil sends
+	// none and resumes none.
+	Tickets *ServerTickets
+	// PSKs, on a client, are the TLS 1.3 sessions (from session tickets)
+	// it offers to resume, in preference order; the ones it cannot use
+	// (another server name, another suite, an expired ticket, or one not
+	// verified when VerifyPeer is set) are left out (psk13.go).
+	PSKs []*session.Session
+	// OnTicket, on a client, receives a session for each TLS 1.3
+	// NewSessionTicket the server sends after the handshake (Erlang's
+	// session_tickets auto and manual); nil drops them. It is called
+	// from HandleMessage, on the goroutine reading the connection, and
+	// owns the session.
+	OnTicket func(*session.Session)
+
 	// Rand is the source of randomness; nil means crypto/rand. Tests set
 	// it for reproducible handshakes.
 	Rand io.Reader
@@ -265,6 +283,9 @@ type State struct {
 
 	// HelloRetry says a TLS 1.3 server sent a HelloRetryRequest.
 	HelloRetry bool
+	// Resumed says the TLS 1.3 handshake resumed a session with a PSK
+	// from a session ticket (Erlang's session_resumption item).
+	Resumed bool
 	// ClientHandshakeTrafficSecret and ServerHandshakeTrafficSecret are
 	// the TLS 1.3 handshake traffic secrets, kept only with
 	// Config.KeepSecrets.

@@ -296,11 +296,11 @@ func (s *State) handle13(rc *record.Conn, msg []byte) error {
 }
 
 // newSessionTicket takes a server's NewSessionTicket (RFC 8446, Section
-// 4.6.1). Resuming sessions is not implemented yet, so a well-formed
-// ticket is counted and dropped; a malformed one is a decode_error, one
-// whose lifetime exceeds seven days an illegal_parameter. The storing of
-// tickets (Erlang's session_tickets) goes here, with the resumption
-// master secret of conn13 and cipher.ResumptionPSK.
+// 4.6.1): a well-formed ticket is counted and, with Config.OnTicket,
+// handed over as a session (ticket13.go); a malformed one is a
+// decode_error, one whose lifetime exceeds seven days an
+// illegal_parameter. A ticket with a lifetime of 0 is dropped (it must
+// not be used).
 func (s *State) newSessionTicket(msg []byte) error {
 	nst, err := UnmarshalNewSessionTicket(msg, cipher.VersionTLS13)
 	if err != nil {
@@ -310,6 +310,14 @@ func (s *State) newSessionTicket(msg []byte) error {
 		return causef(ErrIllegalParameter, "ticket lifetime of %d seconds, above seven days", nst.Lifetime)
 	}
 	s.tls13.tickets++
+	if s.cfg.OnTicket == nil || nst.Lifetime == 0 {
+		return nil
+	}
+	sess, err := s.clientTicket(nst)
+	if err != nil {
+		return err
+	}
+	s.cfg.OnTicket(sess)
 	return nil
 }
 

@@ -60,10 +60,13 @@ package handshake
 // TLS 1.3 gets the TLS 1.2 machine, with the downgrade sentinel of RFC
 // 8446, Section 4.1.3 in the server random.
 //
-// PSK resumption fits in the start state: a ClientHello with a
-// pre_shared_key the server accepts selects it there, and the schedule
-// starts from the PSK (startSchedule13); today such an offer is ignored
-// and the handshake is a full one, as RFC 8446, Section 4.2.11 allows.
+// PSK resumption happens in the start state: a ClientHello with a
+// pre_shared_key the server accepts (psk13.go) selects it there, on the
+// ClientHello the handshake goes on with (the second one after a
+// HelloRetryRequest), and the schedule starts from the PSK; the
+// negotiated state then sends no CertificateRequest, Certificate or
+// CertificateVerify. Session tickets are sent once the client's Finished
+// is in (ticket13.go).
 
 import (
 	"crypto/subtle"
@@ -135,6 +138,7 @@ type server13 struct {
 	keys         *secrets13
 	serverRandom [32]byte
 	requested    []SignatureScheme // the schemes of the CertificateRequest, when one was sent
+	psk          *acceptedPSK      // the session resumed, or nil
 }
 
 func (s *serverStart) next() (serverState13, *State, error) {
@@ -144,6 +148,10 @@ func (s *serverStart) next() (serverState13, *State, error) {
 		return nil, nil, err
 	}
 	if c.share != nil {
+		var err error
+		if c.psk, err = c.selectPSK(ch, nil); err != nil {
+			return nil, nil, err
+		}
 		return &serverNegotiated{c}, nil, nil
 	}
 	return c.sendHelloRetry(s.helloLen)
@@ -314,6 +322,11 @@ func (c *server13) sendHelloRetry(helloLen int) (serverState13, *State, error) {
 		// ClientHello is skipped.
 		hc.rc.SkipEarlyData(maxSkippedEarlyData)
 	}
+	// The transcript before the second ClientHello, for its binders.
+	prefix, err := copyHash(c.suite.Hash(), hc.tr.h)
+	if err != nil {
+		return nil, nil, err
+	}
 	typ, msg, err := hc.read(readOpts{})
 	if err != nil {
 		return nil, nil, err
@@ -348,6 +361,9 @@ func (c *server13) sendHelloRetry(helloLen int) (serverState13, *State, error) {
 	c.ch = ch2
 	c.share = ch2.KeyShares[0].Data
 	c.helloRetry = true
+	if c.psk, err = c.selectPSK(ch2, prefix); err != nil {
+		return nil, nil, err
+	}
 	return &serverNegotiated{c}, nil, nil
 }
 
@@ -373,6 +389,11 @@ func (n *serverNegotiated) next() (serverState13, *State, error) {
 		CipherSuite: suite.ID, CompressionMethod: CompressionNull, SupportedVersion: cipher.VersionTLS13,
 		KeyShare: &KeyShareEntry{Group: c.group, Data: pub},
 	}
+	var psk []byte
+	if c.psk != nil {
+		sh.HasSelectedIdentity, sh.SelectedIdentity = true, c.psk.index
+		psk = c.psk.sess.MasterSecret
+	}
 	if cfg.hooks != nil && cfg.hooks.serverHello != nil {
 		cfg.hooks.serverHello(sh)
 	}
@@ -381,7 +402,7 @@ func (n *serverNegotiated) next() (serverState13, *State, error) {
 		clear(shared)
 		return nil, nil, err
 	}
-	k, err := startSchedule13(suite, nil, shared, hc.tr.sum())
+	k, err := startSchedule13(suite, psk, shared, hc.tr.sum())
 	clear(shared)
 	if err != nil {
 		return nil, nil, err
@@ -419,7 +440,7 @@ func (n *serverNegotiated) next() (serverState13, *State, error) {
 	if err := hc.write(ee); err != nil {
 		return nil, nil, err
 	}
-	if cfg.VerifyPeer {
+	if cfg.VerifyPeer && c.psk == nil {
 		// RFC 8446, Section 4.3.2.
 		req := &CertificateRequest{
 			Version: cipher.VersionTLS13, SignatureAlgorithms: cfg.sigAlgs(),
@@ -436,15 +457,17 @@ func (n *serverNegotiated) next() (serverState13, *State, error) {
 		}
 		c.requested = req.SignatureAlgorithms
 	}
-	if err := hc.write(NewCertificate(cipher.VersionTLS13, c.cred.Chain)); err != nil {
-		return nil, nil, err
-	}
-	cv, err := signCertificateVerify13(cfg, c.cred, c.scheme, hc.tr.sum(), true)
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := hc.write(cv); err != nil {
-		return nil, nil, err
+	if c.psk == nil {
+		if err := hc.write(NewCertificate(cipher.VersionTLS13, c.cred.Chain)); err != nil {
+			return nil, nil, err
+		}
+		cv, err := signCertificateVerify13(cfg, c.cred, c.scheme, hc.tr.sum(), true)
+		if err != nil {
+			return nil, nil, err
+		}
+		if err := hc.write(cv); err != nil {
+			return nil, nil, err
+		}
 	}
 	vd, err := finished13(suite, k.serverHS, hc.tr.sum())
 	if err != nil {
@@ -598,7 +621,14 @@ func (w *serverWaitFinished) next() (serverState13, *State, error) {
 	if w.proof != nil {
 		st.PeerCertificates = w.proof.peer.chain
 	}
+	if w.psk != nil {
+		st.Resumed = true
+		st.PeerCertificates = w.psk.sess.PeerCertificates
+	}
 	st.tls13 = newConn13(cfg, false, k, ch.Random, rms, readP, w.write)
 	keepHandshakeSecrets(st, cfg, k)
+	if err := w.issueTickets(rms, st.PeerCertificates, cfg.now()); err != nil {
+		return nil, nil, err
+	}
 	return nil, st, nil
 }
