@@ -34,6 +34,7 @@ type appEnv struct {
 	dtlsVersions     []Protocol // DTLS versions, highest first
 	alertTimeout     time.Duration
 	pemCacheClean    time.Duration // 0: not set, the pem package's default
+	tickets          ticketEnv     // TLS 1.3 session tickets (tickets13.go)
 }
 
 func defaultEnv() *appEnv {
@@ -44,6 +45,7 @@ func defaultEnv() *appEnv {
 		protocolVersions: []Protocol{TLSv1_3, TLSv1_2},
 		dtlsVersions:     []Protocol{DTLSv1_2},
 		alertTimeout:     5 * time.Second,
+		tickets:          defaultTicketEnv(),
 	}
 }
 
@@ -213,6 +215,12 @@ func buildEnv(opts []EnvOption) (*appEnv, error) {
 				e.pemCacheClean = d
 			}
 		default:
+			if known, why := e.tickets.set(o.Name, o.Value); known {
+				if why != "" {
+					return nil, bad(why)
+				}
+				continue
+			}
 			return nil, &OptionError{Name: o.Name, Value: o.Value, Reason: "unknown_option",
 				Detail: "no setting of the application environment has this name"}
 		}

@@ -110,6 +110,7 @@ type config struct {
 	earlyData         []byte // client
 	earlyDataEnabled  bool   // server
 	antiReplay        *BloomFilter
+	ticketState       *serverTicketState // a listen socket's ticket keys and store (tickets13.go)
 	cookie            bool
 	certAuthorities   bool
 	keyUpdateAt       int64
@@ -2541,7 +2542,11 @@ func (c *config) merge(extra []Option) (*config, error) {
 	if len(extra) == 0 {
 		return c, nil
 	}
-	return resolve(c.role, concatOptions(c.opts, extra))
+	n, err := resolve(c.role, concatOptions(c.opts, extra))
+	if n != nil {
+		n.ticketState = c.ticketState
+	}
+	return n, err
 }
 
 // forServerName returns the config of a server for the server name a

@@ -27,6 +27,7 @@ type negotiated struct {
 	serverRandom [32]byte
 	masterSecret []byte
 	group        NamedCurve // the ECDHE/ECDH curve or key exchange group; 0 if none
+	resumed      bool       // the handshake resumed a session
 
 	// state is the handshake's outcome (nil for a fake handshake of the
 	// tests): TLS 1.3 key updates and exporters go through it, with
@@ -56,9 +57,13 @@ func tlsHandshake(ctx context.Context, s *Socket, cfg *config) (*negotiated, err
 	var st *handshake.State
 	var err error
 	if s.role == RoleClient {
-		st, err = handshake.Client(ctx, s.rc, cfg.handshakeConfig(s.host, remoteIP(s.transport)))
+		hc := cfg.handshakeConfig(s.host, remoteIP(s.transport))
+		cfg.wireTickets(hc, s)
+		st, err = handshake.Client(ctx, s.rc, hc)
 	} else {
-		st, err = handshake.Server(ctx, s.rc, cfg.handshakeConfig("", netip.Addr{}))
+		hc := cfg.handshakeConfig("", netip.Addr{})
+		cfg.wireTickets(hc, s)
+		st, err = handshake.Server(ctx, s.rc, hc)
 	}
 	if err != nil {
 		return nil, err
@@ -80,6 +85,7 @@ func fromState(st *handshake.State) *negotiated {
 		serverRandom: st.ServerRandom,
 		masterSecret: st.MasterSecret,
 		group:        st.Group,
+		resumed:      st.Resumed,
 		state:        st,
 		secrets:      secretsOf(st),
 		handle:       st.HandleMessage,

@@ -26,6 +26,9 @@ type ConnectionInfo struct {
 	ECC NamedCurve
 	// SessionID is the session ID (item session_id); it may be empty.
 	SessionID []byte
+	// SessionResumption says the handshake resumed a session (item
+	// session_resumption): in TLS 1.3, with a PSK from a session ticket.
+	SessionResumption bool
 	// NegotiatedProtocol is the protocol ALPN or NPN chose (item
 	// negotiated_protocol).
 	NegotiatedProtocol string
@@ -73,7 +76,7 @@ type ConnectionInfo struct {
 // Erlang's connection_information/1,2. With no items it reports protocol,
 // cipher_suite, selected_cipher_suite, sni_hostname (when the client sent
 // one), ecc (when a curve was used), session_id, negotiated_protocol (when
-// one was) and every ssl option given. With items it reports those named,
+// one was), session_resumption and every ssl option given. With items it reports those named,
 // if defined: the items above, client_random, server_random,
 // master_secret (TLS 1.0-1.2; undefined in TLS 1.3), with keep_secrets
 // keylog and, in TLS 1.3, client_handshake_traffic_secret,
@@ -108,6 +111,8 @@ func (s *Socket) ConnectionInformation(items ...string) (ConnectionInfo, error) 
 			info.ECC = neg.group
 		case "session_id":
 			info.SessionID = append([]byte{}, neg.sessionID...)
+		case "session_resumption":
+			info.SessionResumption = neg.resumed
 		case "negotiated_protocol":
 			p := negotiatedProtocol(neg)
 			if p == "" {
@@ -135,7 +140,7 @@ func (s *Socket) ConnectionInformation(items ...string) (ConnectionInfo, error) 
 	}
 	if len(items) == 0 {
 		for _, item := range []string{"protocol", "cipher_suite", "selected_cipher_suite", "sni_hostname",
-			"ecc", "session_id", "negotiated_protocol"} {
+			"ecc", "session_id", "negotiated_protocol", "session_resumption"} {
 			add(item)
 		}
 		info.Options = cfg.definedOptions()
@@ -173,7 +178,7 @@ func (s *Socket) ConnectionInformation(items ...string) (ConnectionInfo, error) 
 // options; protocol is both, and means the negotiated version.
 var infoItems = map[string]bool{
 	"protocol": true, "cipher_suite": true, "selected_cipher_suite": true, "sni_hostname": true,
-	"ecc": true, "session_id": true, "negotiated_protocol": true,
+	"ecc": true, "session_id": true, "negotiated_protocol": true, "session_resumption": true,
 	"client_random": true, "server_random": true, "master_secret": true,
 	"client_handshake_traffic_secret": true, "server_handshake_traffic_secret": true,
 	"client_traffic_secret": true, "server_traffic_secret": true, "keylog": true,

@@ -62,6 +62,7 @@ func Listen(port int, opts ...Option) (*ListenSocket, error) {
 	if ln == nil {
 		return nil, &closedError{errors.New("the cb_info listen function returned no listener")}
 	}
+	cfg.ticketState = &serverTicketState{}
 	return &ListenSocket{cfg: cfg, ln: ln, turn: make(chan struct{}, 1), done: make(chan struct{})}, nil
 }
 

@@ -21,7 +21,7 @@ package handshake
 // HelloRetryRequest) in the client's order and selects the first it can
 // use: a ticket it can open, for a TLS 1.3 session whose suite has the
 // hash of the suite chosen, issued less than its lifetime ago, for the
-// same server name, whose age as the client tells it is within
+// same server name and server certificate, whose age as the client tells it is within
 // MaxTicketAgeSkew of the age the server sees, with psk_dhe_ke offered.
 // Any other identity is skipped, and with none left the handshake is a
 // full one (RFC 8446, Section 4.2.11). The binder of the identity
@@ -30,6 +30,7 @@ package handshake
 // the peer certificate reported is the session's.
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/subtle"
 	"encoding"
@@ -200,7 +201,7 @@ func (c *server13) selectPSK(ch *ClientHello, prefix hash.Hash) (*acceptedPSK, e
 		if suite == nil || !suite.TLS13() || suite.Hash() != c.suite.Hash() || len(sess.MasterSecret) != suite.Hash().Size() {
 			continue
 		}
-		if !sess.ValidAt(now, life) || sess.ServerName != ch.ServerName {
+		if !sess.ValidAt(now, life) || sess.ServerName != ch.ServerName || !bytes.Equal(sess.LocalCertHash, c.credHash()) {
 			continue
 		}
 		// RFC 8446, Section 4.2.11.1: the client's view of the age.

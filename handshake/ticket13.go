@@ -26,6 +26,7 @@ package handshake
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/binary"
 	"sync"
 	"time"
@@ -237,6 +238,7 @@ func (c *server13) issueTickets(rms []byte, peer [][]byte, now time.Time) error 
 			Version: cipher.VersionTLS13, CipherSuite: c.suite.ID, MasterSecret: psk,
 			PeerCertificates: peer, ServerName: c.ch.ServerName, ALPN: c.alpn, Group: uint16(c.group),
 			Created: now, TicketLifetime: uint32(life / time.Second), TicketAgeAdd: binary.BigEndian.Uint32(add[:]),
+			LocalCertHash: c.credHash(),
 		}
 		ticket, err := t.seal(sess)
 		if err != nil {
@@ -251,6 +253,18 @@ func (c *server13) issueTickets(rms []byte, peer [][]byte, now time.Time) error 
 		}
 	}
 	return c.hc.flush()
+}
+
+// credHash is the SHA-256 hash of the server's certificate: a session is
+// resumed only by a server with the same certificate (Erlang compares
+// own_certificate), so that a ticket one configuration issued does not
+// open a connection of another that shares its ticket keys.
+func (c *server13) credHash() []byte {
+	if c.cred == nil || len(c.cred.Chain) == 0 {
+		return nil
+	}
+	h := sha256.Sum256(c.cred.Chain[0])
+	return h[:]
 }
 
 // now returns the configured time.

@@ -1,0 +1,186 @@
+package ssl
+
+import (
+	"testing"
+	"time"
+
+	"github.com/otpssl/ssl/session"
+)
+
+// ticketConn connects a client to ls with clientOpts and accepts it, and
+// has the server send a few bytes that the client reads, so that the
+// tickets sent before them have arrived. It returns both sockets, which
+// the test's cleanup closes.
+func ticketConn(t *testing.T, c *creds, ls *ListenSocket, clientOpts ...Option) (server, client *Socket) {
+	t.Helper()
+	type res struct {
+		s   *Socket
+		err error
+	}
+	ch := make(chan res, 1)
+	go func() {
+		s, err := ls.TransportAccept(hangLimit)
+		if err == nil {
+			if err = s.SSLAccept(hangLimit); err != nil {
+				s.Close()
+			}
+		}
+		ch <- res{s, err}
+	}()
+	client, err := Connect("127.0.0.1", port(ls), c.clientOpts(clientOpts...), hangLimit)
+	r := <-ch
+	if err != nil || r.err != nil {
+		if client != nil {
+			client.Close()
+		}
+		t.Fatalf("Connect: %v; SSLAccept: %v", err, r.err)
+	}
+	t.Cleanup(func() {
+		client.Close()
+		r.s.Close()
+	})
+	if err := r.s.Send([]byte("ping")); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := client.Recv(4, hangLimit); err != nil || string(got) != "ping" {
+		t.Fatalf("client got %q, %v", got, err)
+	}
+	return r.s, client
+}
+
+// resumedBoth checks session_resumption on both sides.
+func resumedBoth(t *testing.T, server, client *Socket, want bool) {
+	t.Helper()
+	for _, s := range []*Socket{server, client} {
+		info, err := s.ConnectionInformation("session_resumption", "protocol")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.SessionResumption != want || info.Protocol != TLSv1_3 {
+			t.Fatalf("%v: session_resumption %v, want %v (%v)", s.role, info.SessionResumption, want, info.Protocol)
+		}
+	}
+}
+
+// TestSessionTicketsAuto: a client in auto mode resumes with the tickets
+// of a stateless and a stateful server; a stateful ticket resumes once,
+// and each resumed connection brings new tickets.
+func TestSessionTicketsAuto(t *testing.T) {
+	checkLeaks(t)
+	c := newCreds(t)
+	for _, mode := range []SessionTicketsMode{TicketsStateless, TicketsStateful} {
+		t.Run(mode.String(), func(t *testing.T) {
+			ls, err := Listen(0, c.serverOpts(IP(mustAddr("127.0.0.1")), SessionTickets(mode), Active(false))...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ls.Close()
+			key := clientTicketKey{host: "127.0.0.1", port: port(ls), sni: "localhost"}
+			opts := []Option{SessionTickets(TicketsAuto), Active(false)}
+			server, client := ticketConn(t, c, ls, opts...)
+			resumedBoth(t, server, client, false)
+			if n := clientTickets.count(key); n != 3 {
+				t.Fatalf("client keeps %d tickets, want 3", n)
+			}
+			for i := 0; i < 4; i++ {
+				server, client = ticketConn(t, c, ls, opts...)
+				resumedBoth(t, server, client, true)
+				peer, err := client.Peercert()
+				if err != nil || string(peer) != string(c.server.DER) {
+					t.Fatalf("resumed client's peer certificate: %v", err)
+				}
+			}
+			// Without auto, no ticket is offered.
+			server, client = ticketConn(t, c, ls, Active(false))
+			resumedBoth(t, server, client, false)
+		})
+	}
+}
+
+// TestSessionTicketsManual: a client in manual mode gets its tickets as
+// SessionTicket messages, whatever its active mode, and resumes with
+// UseTicket; a ticket another listener issued gives a full handshake.
+func TestSessionTicketsManual(t *testing.T) {
+	checkLeaks(t)
+	c := newCreds(t)
+	ls, err := Listen(0, c.serverOpts(IP(mustAddr("127.0.0.1")), SessionTickets(TicketsStateless), Active(false))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ls.Close()
+	server, client := ticketConn(t, c, ls, SessionTickets(TicketsManual), Active(false))
+	resumedBoth(t, server, client, false)
+	var tickets [][]byte
+	for len(tickets) < 3 {
+		select {
+		case m := <-client.Messages():
+			st, ok := m.(SessionTicket)
+			if !ok || st.Sock != client || st.ServerName != "localhost" || len(st.Ticket) == 0 {
+				t.Fatalf("message %v", m)
+			}
+			tickets = append(tickets, st.Ticket)
+		case <-time.After(hangLimit):
+			t.Fatalf("%d tickets", len(tickets))
+		}
+	}
+	server, client = ticketConn(t, c, ls, SessionTickets(TicketsManual), UseTicket(tickets[0]), Active(false))
+	resumedBoth(t, server, client, true)
+
+	other, err := Listen(0, c.serverOpts(IP(mustAddr("127.0.0.1")), SessionTickets(TicketsStateless), Active(false))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	server, client = ticketConn(t, c, other, SessionTickets(TicketsManual), UseTicket(tickets[1]), Active(false))
+	resumedBoth(t, server, client, false)
+}
+
+// TestTicketEnv: the ticket settings of the application environment.
+func TestTicketEnv(t *testing.T) {
+	e, err := buildEnv([]EnvOption{ServerSessionTicketLifetime(time.Minute), ServerSessionTicketsAmount(1),
+		ServerSessionTicketStoreSize(5), ClientSessionTicketLifetime(2 * time.Minute), ClientSessionTicketStoreSize(7)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := ticketEnv{serverLifetime: time.Minute, serverAmount: 1, serverStoreSize: 5,
+		clientLifetime: 2 * time.Minute, clientStoreSize: 7}
+	if e.tickets != want {
+		t.Fatalf("env %+v", e.tickets)
+	}
+	if d := defaultEnv().tickets; d.serverLifetime != 7200*time.Second || d.serverAmount != 3 ||
+		d.serverStoreSize != 1000 || d.clientLifetime != 7200*time.Second || d.clientStoreSize != 1000 {
+		t.Fatalf("defaults %+v", d)
+	}
+	for _, bad := range []EnvOption{ServerSessionTicketLifetime(8 * 24 * time.Hour), ServerSessionTicketsAmount(0),
+		ServerSessionTicketStoreSize(-1), ClientSessionTicketLifetime(0), {"client_session_ticket_store_size", "x"}} {
+		if _, err := buildEnv([]EnvOption{bad}); err == nil {
+			t.Errorf("%v accepted", bad)
+		}
+	}
+}
+
+// TestClientTicketStore: the store is bounded, drops expired tickets and
+// gives each ticket once, newest first.
+func TestClientTicketStore(t *testing.T) {
+	s := &clientTicketStore{m: make(map[clientTicketKey][]*session.Session)}
+	now := time.Now()
+	a, b := clientTicketKey{host: "a", port: 1}, clientTicketKey{host: "b", port: 1}
+	mk := func(age time.Duration, life uint32) *session.Session {
+		return &session.Session{Created: now.Add(-age), TicketLifetime: life}
+	}
+	old, young := mk(time.Hour, 7200), mk(time.Minute, 7200)
+	s.add(a, old, 3)
+	s.add(a, young, 3)
+	s.add(a, mk(3*time.Hour, 7200), 3) // expired by its lifetime
+	s.add(b, mk(0, 7200), 3)           // over the size: a, the fullest, loses its oldest
+	if s.len() != 3 || s.count(a) != 2 || s.count(b) != 1 {
+		t.Fatalf("%d tickets: a %d, b %d", s.len(), s.count(a), s.count(b))
+	}
+	if got := s.take(a, now, 2*time.Hour); got != young {
+		t.Fatalf("took %+v, want the young one", got)
+	}
+	// Nothing is left for a: the other ticket had expired.
+	if got := s.take(a, now, 30*time.Minute); got != nil || s.count(a) != 0 || s.len() != 1 {
+		t.Fatalf("took %+v; %d left", got, s.len())
+	}
+}
