@@ -83,14 +83,20 @@ func pskOffer(cfg *Config, suites []*cipher.Suite) []offeredPSK {
 
 // addPSKs puts pre_shared_key and psk_key_exchange_modes in h for the
 // sessions offered, with placeholder binders of the right lengths;
-// bindPSKs computes them once h is final.
+// bindPSKs computes them once h is final. A client that takes tickets
+// (Config.OnTicket) sends psk_key_exchange_modes even with no session to
+// offer: servers send tickets only for the modes it lists.
 func addPSKs(cfg *Config, h *ClientHello, psks []offeredPSK) {
 	h.PSKIdentities, h.PSKBinders, h.PSKModes = nil, nil, nil
+	// RFC 8446, Section 4.2.9: psk_key_exchange_modes goes with a PSK,
+	// and tells a server that tickets are wanted.
+	if len(psks) > 0 || cfg.OnTicket != nil {
+		h.PSKModes = []uint8{PSKModeDHEKE}
+	}
 	if len(psks) == 0 {
 		return
 	}
 	now := cfg.now()
-	h.PSKModes = []uint8{PSKModeDHEKE}
 	for _, p := range psks {
 		age := now.Sub(p.sess.Created)
 		if age < 0 {

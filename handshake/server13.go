@@ -627,8 +627,12 @@ func (w *serverWaitFinished) next() (serverState13, *State, error) {
 	}
 	st.tls13 = newConn13(cfg, false, k, ch.Random, rms, readP, w.write)
 	keepHandshakeSecrets(st, cfg, k)
-	if err := w.issueTickets(rms, st.PeerCertificates, cfg.now()); err != nil {
-		return nil, nil, err
+	// RFC 8446, Section 4.2.9: tickets only for a client that can use
+	// them, one listing psk_dhe_ke.
+	if slices.Contains(ch.PSKModes, PSKModeDHEKE) {
+		if err := w.issueTickets(rms, st.PeerCertificates, cfg.now()); err != nil {
+			return nil, nil, err
+		}
 	}
 	return nil, st, nil
 }
