@@ -136,6 +136,12 @@ func HKDFExtract(h crypto.Hash, salt, ikm []byte) ([]byte, error) {
 // HkdfLabel{length, "tls13 " + label, context}. It refuses a label longer
 // than 249 bytes, a context longer than 255 bytes and a length outside
 // 0..65535 or beyond what HKDF-Expand can give (255 hash lengths).
+//
+// Every expansion of the key schedule is at most one hash long, and
+// HKDF-Expand's output is then its first block, T(1) = HMAC(secret, info
+// || 0x01) (RFC 5869, Section 2.3): that one HMAC is computed directly,
+// which spares the handshake a third of the allocations of a general
+// HKDF-Expand; longer outputs go through crypto/hkdf.
 func HKDFExpandLabel(h crypto.Hash, secret []byte, label string, context []byte, length int) ([]byte, error) {
 	fn, err := hashFunc(h)
 	if err != nil {
@@ -151,13 +157,19 @@ func HKDFExpandLabel(h crypto.Hash, secret []byte, label string, context []byte,
 	if length < 0 || length > 0xffff || length > 255*h.Size() {
 		return nil, fmt.Errorf("cipher: HKDF output length %d out of range", length)
 	}
-	info := make([]byte, 0, 4+len(prefix)+len(label)+len(context))
+	info := make([]byte, 0, 5+len(prefix)+len(label)+len(context))
 	info = append(info, byte(length>>8), byte(length))
 	info = append(info, byte(len(prefix)+len(label)))
 	info = append(info, prefix...)
 	info = append(info, label...)
 	info = append(info, byte(len(context)))
 	info = append(info, context...)
+	if length <= h.Size() {
+		mac := hmac.New(fn, secret)
+		mac.Write(info)
+		mac.Write([]byte{1})
+		return mac.Sum(nil)[:length:length], nil
+	}
 	return hkdf.Expand(fn, secret, string(info), length)
 }
 
