@@ -17,6 +17,8 @@ import (
 // for each pairing of our client and server with crypto/tls's: go-go is
 // the baseline, ours-client and ours-server replace one side, ours-ours
 // both. crypto/tls's session tickets are off, as this library issues none.
+// The names are key=value pairs (kx=..., pair=...), so that `benchstat
+// -col /pair` sets the pairings side by side.
 func BenchmarkHandshake(b *testing.B) {
 	p := newHSPKI(b)
 	for _, c := range []struct {
@@ -45,7 +47,7 @@ func BenchmarkHandshake(b *testing.B) {
 			name           string
 			ourCl, ourServ bool
 		}{{"go-go", false, false}, {"ours-client", true, false}, {"ours-server", false, true}, {"ours-ours", true, true}} {
-			b.Run(c.name+"/"+pair.name, func(b *testing.B) {
+			b.Run("kx="+c.name+"/pair="+pair.name, func(b *testing.B) {
 				b.ReportAllocs()
 				for i := 0; i < b.N; i++ {
 					benchOne(b, pair.ourCl, pair.ourServ, ourCli, ourSrv, goCli, goSrv)
@@ -121,7 +123,7 @@ func BenchmarkHandshake13(b *testing.B) {
 			name           string
 			ourCl, ourServ bool
 		}{{"go-go", false, false}, {"ours-client", true, false}, {"ours-server", false, true}, {"ours-ours", true, true}} {
-			b.Run(c.name+"/"+pair.name, func(b *testing.B) {
+			b.Run("kx="+c.name+"/pair="+pair.name, func(b *testing.B) {
 				b.ReportAllocs()
 				for i := 0; i < b.N; i++ {
 					benchOne(b, pair.ourCl, pair.ourServ, ourCli, ourSrv, goCli, goSrv)
