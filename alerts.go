@@ -63,6 +63,11 @@ func (s *Socket) fail(err error, state string) error {
 		return f
 	}
 	s.fatal = ae
+	if s.neg != nil && s.neg.state != nil {
+		// RFC 5246, Section 7.2.2: a fatal alert invalidates the
+		// session (sessions.go).
+		defer s.neg.state.InvalidateSession()
+	}
 	send := !a.Remote && !s.closed && !s.transportClosed && !s.sentClose && s.werr == nil
 	if send {
 		s.sentClose = true

@@ -10,6 +10,7 @@ import (
 	"github.com/otpssl/ssl/crl"
 	"github.com/otpssl/ssl/handshake"
 	"github.com/otpssl/ssl/pem"
+	"github.com/otpssl/ssl/session"
 )
 
 // appVersion is the library's version, VersionsInfo.AppVsn.
@@ -35,6 +36,8 @@ type appEnv struct {
 	alertTimeout     time.Duration
 	pemCacheClean    time.Duration // 0: not set, the pem package's default
 	tickets          ticketEnv     // TLS 1.3 session tickets (tickets13.go)
+	sessionCB        session.Factory
+	sessionCBArgs    []any
 }
 
 func defaultEnv() *appEnv {
@@ -70,8 +73,8 @@ func currentEnv() *appEnv {
 // by hand, with integers in Erlang's units (seconds for session_lifetime,
 // milliseconds for alert_timeout and ssl_pem_cache_clean).
 //
-// Erlang's session_cb (a session cache module) becomes a session.Cache
-// factory with the session cache; it is not an EnvOption yet.
+// Erlang's session_cb (a session cache module) is SessionCB, a
+// session.Factory.
 type EnvOption struct {
 	Name  string
 	Value any
@@ -82,11 +85,25 @@ type EnvOption struct {
 func SessionLifetime(d time.Duration) EnvOption { return EnvOption{"session_lifetime", d} }
 
 // SessionCacheClientMax is session_cache_client_max: how many sessions the
-// client cache holds before it is emptied (default 1000).
+// client cache holds (default 1000); the default cache then drops its
+// oldest session for each new one (session.MemoryCache).
 func SessionCacheClientMax(n int) EnvOption { return EnvOption{"session_cache_client_max", n} }
 
+// SessionCB is session_cb: the factory of the session caches, called
+// once for each role when Start runs (or when the first connection needs
+// a cache, without Start); each cache gets Init with its role, the
+// session lifetime, its role's maximum size and SessionCBInitArgs. A
+// factory returning nil for a role gives that role the default
+// session.MemoryCache. An Init error makes Start fail. Stop, and a later
+// Start, call Terminate on the caches.
+func SessionCB(f session.Factory) EnvOption { return EnvOption{"session_cb", f} }
+
+// SessionCBInitArgs is session_cb_init_args: the arguments given to the
+// caches' Init (InitArgs.Args), for the cache to interpret.
+func SessionCBInitArgs(args ...any) EnvOption { return EnvOption{"session_cb_init_args", args} }
+
 // SessionCacheServerMax is session_cache_server_max: how many sessions the
-// server cache holds before it is emptied (default 1000).
+// server cache holds (default 1000), as SessionCacheClientMax.
 func SessionCacheServerMax(n int) EnvOption { return EnvOption{"session_cache_server_max", n} }
 
 // ProtocolVersion is protocol_version: the versions used when the versions
@@ -120,10 +137,15 @@ func Start(env ...EnvOption) error {
 	if err != nil {
 		return err
 	}
+	client, server, err := newSessionCaches(e)
+	if err != nil {
+		return &OptionError{Name: "session_cb", Value: e.sessionCB, Reason: "invalid", Detail: "the cache's Init failed: " + err.Error()}
+	}
 	if e.pemCacheClean != 0 {
 		pem.Default.SetCleanInterval(e.pemCacheClean)
 	}
 	app.env.Store(e)
+	installSessionCaches(e, client, server)
 	app.started = true
 	return nil
 }
@@ -140,6 +162,7 @@ func Stop() error {
 		return nil
 	}
 	app.started = false
+	terminateSessionCaches()
 	return pem.Default.Close()
 }
 
@@ -174,6 +197,21 @@ func buildEnv(opts []EnvOption) (*appEnv, error) {
 			} else {
 				e.sessionServerMax = int(n)
 			}
+		case "session_cb":
+			switch f := o.Value.(type) {
+			case session.Factory:
+				e.sessionCB = f
+			case func(session.Role) session.Cache:
+				e.sessionCB = f
+			default:
+				return nil, bad("the value must be a session.Factory")
+			}
+		case "session_cb_init_args":
+			args, ok := o.Value.([]any)
+			if !ok {
+				return nil, bad("the value must be a list ([]any)")
+			}
+			e.sessionCBArgs = args
 		case "protocol_version":
 			all, ok := parseVersions(o.Value)
 			if !ok || len(all) == 0 {

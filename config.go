@@ -26,6 +26,7 @@ import (
 	"github.com/otpssl/ssl/handshake"
 	"github.com/otpssl/ssl/pem"
 	"github.com/otpssl/ssl/record"
+	"github.com/otpssl/ssl/session"
 	"github.com/otpssl/ssl/x509path"
 )
 
@@ -105,6 +106,9 @@ type config struct {
 	saveSessions      bool // client {reuse_sessions, save}
 	reuseSessionID    []byte
 	reuseSessionFun   ReuseSessionFun
+	reuseSessionData  *session.Session // client {reuse_session, {ID, Data}}
+	tickets12         bool             // session_tickets_tls12 (sessions.go)
+	ticketKeys        *session.TicketKeys
 	sessionTickets    SessionTicketsMode
 	useTicket         [][]byte
 	earlyData         []byte // client
@@ -275,7 +279,7 @@ var optSpecs = map[string]optSpec{
 	"client_renegotiation": {role: serverOnly}, "dh": {role: serverOnly}, "dhfile": {role: serverOnly},
 	"v2_hello_compatible": {role: serverOnly},
 	"fallback":            {role: clientOnly}, "key_update_at": {}, "secure_renegotiate": {},
-	"reuse_sessions": {}, "reuse_session": {},
+	"reuse_sessions": {}, "reuse_session": {}, "session_tickets_tls12": {}, "ticket_keys": {role: serverOnly},
 	"psk_identity": {}, "srp_identity": {role: clientOnly}, "user_lookup_fun": {},
 	"supported_groups": {}, "ciphers": {}, "eccs": {},
 	"handshake": {}, "max_handshake_size": {}, "hibernate_after": {}, "alert_timeout": {},
@@ -1839,7 +1843,18 @@ func (r *resolver) stageReuseSessions() error {
 			return err
 		}
 	}
+	if err := r.stageTickets12(); err != nil {
+		return err
+	}
 	if v, ok := r.get("reuse_session"); ok {
+		if sd, isData := v.(SessionData); isData && r.role == RoleClient {
+			s, err := sd.session()
+			if err != nil {
+				return invalid("reuse_session", v, err.Error())
+			}
+			c.reuseSessionData = s
+			return r.needVersion("reuse_session", preTLS13...)
+		}
 		if r.role == RoleClient {
 			id, isBytes := v.([]byte)
 			if !isBytes || len(id) == 0 || len(id) > 32 {

@@ -13,6 +13,7 @@ import (
 	"github.com/otpssl/ssl/cipher"
 	"github.com/otpssl/ssl/handshake"
 	"github.com/otpssl/ssl/record"
+	"github.com/otpssl/ssl/session"
 )
 
 // negotiated is what a socket keeps of a finished handshake.
@@ -23,6 +24,7 @@ type negotiated struct {
 	serverName   string
 	alpn, npn    string
 	sessionID    []byte
+	session      *session.Session // the TLS 1.0-1.2 session, or nil
 	clientRandom [32]byte
 	serverRandom [32]byte
 	masterSecret []byte
@@ -59,10 +61,12 @@ func tlsHandshake(ctx context.Context, s *Socket, cfg *config) (*negotiated, err
 	if s.role == RoleClient {
 		hc := cfg.handshakeConfig(s.host, remoteIP(s.transport))
 		cfg.wireTickets(hc, s)
+		cfg.sessionSettings(hc, s)
 		st, err = handshake.Client(ctx, s.rc, hc)
 	} else {
 		hc := cfg.handshakeConfig("", netip.Addr{})
 		cfg.wireTickets(hc, s)
+		cfg.sessionSettings(hc, s)
 		st, err = handshake.Server(ctx, s.rc, hc)
 	}
 	if err != nil {
@@ -81,6 +85,7 @@ func fromState(st *handshake.State) *negotiated {
 		alpn:         st.ALPN,
 		npn:          st.NPN,
 		sessionID:    st.SessionID,
+		session:      st.Session,
 		clientRandom: st.ClientRandom,
 		serverRandom: st.ServerRandom,
 		masterSecret: st.MasterSecret,

@@ -68,6 +68,7 @@ func (c *config) handshakeConfig(host string, ip netip.Addr) *handshake.Config {
 	hc.ALPN = c.alpnPreferred
 	hc.NextProtocolsAdvertised = c.npnAdvertised
 	hc.IssueSessionID = c.reuseSessions
+	c.serverSessionOptions(hc) // sessions.go
 	if c.sniHosts != nil || c.sniFun != nil {
 		hc.SNI = func(name string) (*handshake.Config, error) {
 			sc, err := c.forServerName(name)

@@ -27,8 +27,14 @@ type ConnectionInfo struct {
 	// SessionID is the session ID (item session_id); it may be empty.
 	SessionID []byte
 	// SessionResumption says the handshake resumed a session (item
-	// session_resumption): in TLS 1.3, with a PSK from a session ticket.
+	// session_resumption): in TLS 1.3 with a PSK from a session ticket,
+	// in TLS 1.0-1.2 with an abbreviated handshake.
 	SessionResumption bool
+	// SessionData is the TLS 1.0-1.2 session's encoding (item
+	// session_data, current OTP's), for a client's ReuseSessionData; it
+	// holds the master secret and is reported only when asked for by
+	// name, and only for a session that can be resumed.
+	SessionData []byte
 	// NegotiatedProtocol is the protocol ALPN or NPN chose (item
 	// negotiated_protocol).
 	NegotiatedProtocol string
@@ -113,6 +119,15 @@ func (s *Socket) ConnectionInformation(items ...string) (ConnectionInfo, error) 
 			info.SessionID = append([]byte{}, neg.sessionID...)
 		case "session_resumption":
 			info.SessionResumption = neg.resumed
+		case "session_data":
+			if neg.session == nil {
+				return
+			}
+			d, err := neg.session.MarshalBinary()
+			if err != nil {
+				return
+			}
+			info.SessionData = d
 		case "negotiated_protocol":
 			p := negotiatedProtocol(neg)
 			if p == "" {
@@ -179,6 +194,7 @@ func (s *Socket) ConnectionInformation(items ...string) (ConnectionInfo, error) 
 var infoItems = map[string]bool{
 	"protocol": true, "cipher_suite": true, "selected_cipher_suite": true, "sni_hostname": true,
 	"ecc": true, "session_id": true, "negotiated_protocol": true, "session_resumption": true,
+	"session_data":  true,
 	"client_random": true, "server_random": true, "master_secret": true,
 	"client_handshake_traffic_secret": true, "server_handshake_traffic_secret": true,
 	"client_traffic_secret": true, "server_traffic_secret": true, "keylog": true,

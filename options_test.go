@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -134,10 +135,11 @@ func TestConstructors(t *testing.T) {
 		VerifyFun(vf, 1), PartialChain(func([][]byte) ([]byte, bool) { return nil, false }),
 		UserLookupFun(func(LookupKind, string, any) (LookupResult, bool) { return LookupResult{}, false }, nil),
 		ReuseSession(func([]byte, []byte, int, CipherSuite) bool { return true }),
+		SessionTicketsTLS12(true), TicketKeys(nil),
 		SNIFun(func(string) []Option { return nil }), CRLCache(DefaultCRLCache()),
 		Logger(nil), Keylog(io.Discard), CBInfo(CallbackInfo{}),
 	}
-	wantFuncNames := []string{"verify_fun", "partial_chain", "user_lookup_fun", "reuse_session", "sni_fun", "crl_cache", "logger", "keylog", "cb_info"}
+	wantFuncNames := []string{"verify_fun", "partial_chain", "user_lookup_fun", "reuse_session", "session_tickets_tls12", "ticket_keys", "sni_fun", "crl_cache", "logger", "keylog", "cb_info"}
 	for i, o := range funcOpts {
 		if o.Name != wantFuncNames[i] {
 			t.Errorf("constructor %d gave %s, want %s", i, o.Name, wantFuncNames[i])
@@ -286,15 +288,29 @@ func TestOptionErrorForms(t *testing.T) {
 // Fuzzing the option resolution.
 
 // fuzzNames are the option names the fuzzer picks from: every option,
-// Erlang's shorthand and a few that do not exist.
+// Erlang's shorthand and a few that do not exist. The options added after
+// the seed corpus was made (fuzzLateNames) come last, so that the seeds
+// keep naming the options they were made with.
 var fuzzNames = func() []string {
 	names := make([]string, 0, len(optSpecs)+8)
 	for n := range optSpecs {
-		names = append(names, n)
+		if !slices.Contains(fuzzLateNames, n) {
+			names = append(names, n)
+		}
 	}
 	sort.Strings(names)
-	return append(names, "binary", "list", "ifaddr", "", "bogus", "VERIFY")
+	names = append(names, "binary", "list", "ifaddr", "", "bogus", "VERIFY")
+	for _, n := range fuzzLateNames {
+		if _, ok := optSpecs[n]; ok {
+			names = append(names, n)
+		}
+	}
+	return names
 }()
+
+// fuzzLateNames are the options added after the seed corpus, in the order
+// they were added.
+var fuzzLateNames = []string{"session_tickets_tls12", "ticket_keys"}
 
 // fuzzFiles are the files file options may name during fuzzing.
 type fuzzFixture struct {

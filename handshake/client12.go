@@ -43,6 +43,7 @@ import (
 
 	"github.com/otpssl/ssl/cipher"
 	"github.com/otpssl/ssl/record"
+	"github.com/otpssl/ssl/session"
 )
 
 type clientHandshake struct {
@@ -69,6 +70,10 @@ func (c *clientHandshake) run() (*State, error) {
 
 // finish12 runs the certify and cipher states.
 func (c *clientHandshake) finish12(certify *clientCertify) (*State, error) {
+	if certify.resumed != nil {
+		c.state = stateAbbreviated
+		return certify.abbreviated()
+	}
 	c.state = stateCertify
 	ciph, err := certify.run()
 	if err != nil {
@@ -88,6 +93,13 @@ type clientHello struct {
 	groups   []NamedGroup     // the curves a TLS 1.2 server may choose, or nil
 	schemes  []SignatureScheme
 	offer13  *clientOffer13 // the TLS 1.3 part of the offer, or nil
+
+	// Resumption (resume12.go): whether session_ticket is sent, and
+	// the session offered with the ID it is offered under.
+	tickets          bool
+	offered          *session.Session
+	offeredID        []byte
+	offeredFromCache bool
 }
 
 // clientSuites returns the configured suites a client can offer for the
@@ -201,6 +213,9 @@ func (c *clientHandshake) sendHello() (*clientHello, error) {
 			return nil, err
 		}
 	}
+	if err := c.offerSession(st, h); err != nil {
+		return nil, err
+	}
 	if cfg.Fallback {
 		h.CipherSuites = append(h.CipherSuites, FallbackSCSV) // RFC 7507, Section 4
 	}
@@ -238,6 +253,8 @@ type clientNegotiated struct {
 	npn               string // the protocol chosen by Next Protocol Negotiation
 	groups            []NamedGroup
 	schemes           []SignatureScheme
+	ticketExpected    bool             // the server announced a NewSessionTicket
+	resumed           *session.Session // the session the server resumes, or nil
 }
 
 // readServerHello reads the ServerHello and checks it against the
@@ -317,6 +334,9 @@ func (h *clientHello) serverHello12(sh *ServerHello) (*clientCertify, error) {
 	if err := n.serverExtensions(h.hello, sh); err != nil {
 		return nil, err
 	}
+	if err := h.checkResumption(n, sh); err != nil {
+		return nil, err
+	}
 	if err := h.hc.rc.SetVersion(v); err != nil {
 		return nil, err
 	}
@@ -349,7 +369,7 @@ func (n *clientNegotiated) serverExtensions(ch *ClientHello, sh *ServerHello) er
 		return notOffered("encrypt_then_mac")
 	case sh.RecordSizeLimit != 0:
 		return notOffered("record_size_limit")
-	case sh.TicketSupported:
+	case sh.TicketSupported && !ch.TicketSupported:
 		return notOffered("session_ticket")
 	case sh.HasSelectedIdentity || sh.KeyShare != nil || sh.SelectedGroup != 0 || len(sh.Cookie) > 0:
 		return notOffered("a TLS 1.3 extension")
@@ -592,7 +612,7 @@ func (c *clientCertify) sendFlight(params *ClientKXParams, peer *verifiedPeer, r
 	if peer != nil {
 		st.PeerCertificates = peer.chain
 	}
-	return &clientCipher{hc: hc, st: st, keys: keys}, nil
+	return &clientCipher{hc: hc, st: st, keys: keys, neg: c.clientNegotiated, cred: cred}, nil
 }
 
 // masterSecret derives the master secret from the pre-master secret: the
@@ -708,10 +728,17 @@ type clientCipher struct {
 	hc   *hsConn
 	st   *State
 	keys cipher.Keys
+	neg  *clientNegotiated
+	cred *Credential // the certificate sent, or nil
 }
 
 func (c *clientCipher) run() (*State, error) {
 	hc, st := c.hc, c.st
+	// RFC 5077, Section 3.3: the announced NewSessionTicket comes first.
+	ticket, err := c.neg.readTicket()
+	if err != nil {
+		return nil, err
+	}
 	// RFC 5246, Section 7.1: ChangeCipherSpec, then the server's keys.
 	if err := hc.readCCS(); err != nil {
 		return nil, err
@@ -739,5 +766,8 @@ func (c *clientCipher) run() (*State, error) {
 		return nil, err
 	}
 	st.ServerFinished = ok.verifyData
+	if err := c.neg.saveSession(st, ticket, c.cred); err != nil {
+		return nil, err
+	}
 	return st, nil
 }

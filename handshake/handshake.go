@@ -137,8 +137,10 @@ type Config struct {
 	// fallback): it is retrying with lower versions after a failure.
 	Fallback bool
 	// IssueSessionID makes a server give the session a random 32-byte
-	// session ID (Erlang's reuse_sessions). Sessions are not resumed yet;
-	// the ID is reported in State.SessionID.
+	// session ID (Erlang's reuse_sessions), reported in State.SessionID.
+	// With a SessionCache the server also stores its sessions there and
+	// resumes them (resume12.go); without IssueSessionID it resumes
+	// nothing, RFC 5077 tickets included.
 	IssueSessionID bool
 
 	// Groups are the TLS 1.3 key exchange groups, in preference order
@@ -204,6 +206,47 @@ type Config struct {
 	// from HandleMessage, on the goroutine reading the connection, and
 	// owns the session.
 	OnTicket func(*session.Session)
+	// Session resumption of SSL 3.0 and TLS 1.0-1.2 (resume12.go).
+
+	// SessionCache is where sessions are stored and looked up: a
+	// client's sessions to offer, a server's sessions to resume. nil:
+	// none is stored or resumed.
+	SessionCache session.Cache
+	// SessionPeer is the partial key of this connection's sessions in
+	// SessionCache: on a client the server's {Host, Port}, on a server
+	// {"", Port} with the port it listens on.
+	SessionPeer session.PartialKey
+	// SessionLifetime is how long a session may be resumed after the
+	// full handshake that made it; 0 means session.DefaultLifetime.
+	SessionLifetime time.Duration
+	// OfferSessions makes a client offer a session of SessionCache for
+	// SessionPeer and store the sessions of its full handshakes there
+	// (Erlang's {reuse_sessions, true}).
+	OfferSessions bool
+	// SaveSessions makes a client store the sessions of its full
+	// handshakes without offering any by itself (Erlang's
+	// {reuse_sessions, save}): ResumeSession offers them.
+	SaveSessions bool
+	// ResumeSession is, on a client, the one session to offer (Erlang's
+	// reuse_session on a client), whatever OfferSessions says. It is
+	// offered only if it still fits the configuration (version, suite,
+	// server name, lifetime, verification).
+	ResumeSession *session.Session
+	// ReuseSession is, on a server, Erlang's reuse_session fun: given the
+	// session ID the client suggested, the peer certificate of the
+	// session (nil if none), the compression method and the suite, it
+	// says whether the session may be resumed; false gives a full
+	// handshake. nil agrees to every session.
+	ReuseSession func(sessionID, peerCert []byte, compression int, suite *cipher.Suite) bool
+	// SessionTickets12 makes a client send an empty RFC 5077
+	// session_ticket extension (or the ticket of the session it offers)
+	// and keep the tickets servers give.
+	SessionTickets12 bool
+	// TicketKeys, on a server with IssueSessionID, turns RFC 5077
+	// session tickets on for TLS 1.0-1.2 clients that ask for them: the
+	// server seals the session into a NewSessionTicket and resumes the
+	// sessions of tickets it can open. nil: no tickets.
+	TicketKeys *session.TicketKeys
 
 	// Rand is the source of randomness; nil means crypto/rand. Tests set
 	// it for reproducible handshakes.
@@ -281,10 +324,16 @@ type State struct {
 	// next handshake of the connection.
 	ClientFinished, ServerFinished []byte
 
+	// Session is the connection's TLS 1.0-1.2 session: the one made by
+	// the full handshake or the one resumed; nil when the handshake made
+	// no resumable session.
+	Session *session.Session
+
 	// HelloRetry says a TLS 1.3 server sent a HelloRetryRequest.
 	HelloRetry bool
-	// Resumed says the TLS 1.3 handshake resumed a session with a PSK
-	// from a session ticket (Erlang's session_resumption item).
+	// Resumed says the handshake resumed a session: in TLS 1.3 with a
+	// PSK from a session ticket, in TLS 1.0-1.2 with an abbreviated
+	// handshake (resume12.go); Erlang's session_resumption item.
 	Resumed bool
 	// ClientHandshakeTrafficSecret and ServerHandshakeTrafficSecret are
 	// the TLS 1.3 handshake traffic secrets, kept only with
@@ -300,6 +349,9 @@ type State struct {
 	client bool
 	cfg    *Config
 	tls13  *conn13 // the TLS 1.3 connection state, nil before TLS 1.3
+
+	sessKey    session.Key // where Session is stored in cfg.SessionCache
+	sessStored bool        // whether it is stored there
 }
 
 // Error is a failed handshake: the state it failed in, the fatal alert
@@ -336,13 +388,14 @@ func (e *Error) Error() string {
 // Unwrap returns the cause.
 func (e *Error) Unwrap() error { return e.Err }
 
-// Erlang's state names of the TLS 1.0-1.2 handshake ("abbreviated", the
-// state of a resumed handshake, comes with session resumption).
+// Erlang's state names of the TLS 1.0-1.2 handshake ("abbreviated" is
+// the state of a resumed handshake).
 const (
-	stateHello      = "hello"
-	stateCertify    = "certify"
-	stateCipher     = "cipher"
-	stateConnection = "connection"
+	stateHello       = "hello"
+	stateCertify     = "certify"
+	stateCipher      = "cipher"
+	stateAbbreviated = "abbreviated"
+	stateConnection  = "connection"
 )
 
 var errNilConfig = errors.New("handshake: nil Config or record.Conn")

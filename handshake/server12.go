@@ -74,6 +74,12 @@ func (s *serverHandshake) run() (*State, error) {
 	if hello.version == cipher.VersionTLS13 {
 		return s.run13(hello)
 	}
+	if r, err := hello.resumption(); err != nil {
+		return nil, err
+	} else if r != nil {
+		s.state = stateAbbreviated
+		return r.run()
+	}
 	certify, err := hello.sendFlight()
 	if err != nil {
 		return nil, err
@@ -84,7 +90,12 @@ func (s *serverHandshake) run() (*State, error) {
 		return nil, err
 	}
 	s.state = stateCipher
-	return ciph.run()
+	st, err := ciph.run()
+	if err != nil {
+		ciph.issued.undo() // RFC 5246, Section 7.2.2 (resume12.go)
+		return nil, err
+	}
+	return st, nil
 }
 
 // serverHello is the hello state after the ClientHello: everything the
@@ -107,6 +118,7 @@ type serverHello struct {
 	sessionID      []byte
 	clientVersion  cipher.Version
 	serverNameSeen string
+	sendTicket     bool // a NewSessionTicket is sent (resume12.go)
 }
 
 // readClientHello reads and checks the ClientHello (RFC 5246, Section
@@ -437,6 +449,7 @@ func (h *serverHello) sendFlight() (*serverCertify, error) {
 			sh.NextProtoNeg = true
 			sh.NextProtos = cfg.NextProtocolsAdvertised
 		}
+		sh.TicketSupported = h.sendTicket
 	}
 	hc.tr.setSuite(v, suite)
 	if !h.requestCert {
@@ -622,6 +635,7 @@ type serverCipher struct {
 	peer      *verifiedPeer
 	master    []byte
 	requested []SignatureScheme
+	issued    *issuedSession // the session stored, undone if the last flight fails
 }
 
 func (c *serverCipher) run() (*State, error) {
@@ -689,6 +703,9 @@ func (c *serverCipher) run() (*State, error) {
 	if err != nil {
 		return nil, err
 	}
+	if c.issued, err = h.issueSession(c.master, proven); err != nil {
+		return nil, err
+	}
 	if err := hc.writeCCS(); err != nil {
 		return nil, err
 	}
@@ -716,5 +733,6 @@ func (c *serverCipher) run() (*State, error) {
 	if proven != nil {
 		st.PeerCertificates = proven.peer.chain
 	}
+	c.issued.apply(st)
 	return st, nil
 }
