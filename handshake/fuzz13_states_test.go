@@ -4,15 +4,16 @@ import (
 	"context"
 	"errors"
 	"io"
-	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/otpssl/ssl/cipher"
 	"github.com/otpssl/ssl/handshake"
 	"github.com/otpssl/ssl/record"
+	"github.com/otpssl/ssl/session"
 	"github.com/otpssl/ssl/x509path"
 )
 
@@ -50,14 +51,31 @@ func fuzzClientConfig13(tb testing.TB) *handshake.Config {
 		ServerName:    "fuzz.test",
 		ALPN:          []string{"h2", "http/1.1"},
 		PathOptions:   x509path.Options{VerifyFun: x509path.DefaultVerifyNone, Hostname: "fuzz.test"},
+		OnTicket:      func(*session.Session) {},
 		Rand:          newFuzzRand("fuzz13 client"),
 		Now:           func() time.Time { return fuzzTime },
 	}
 }
 
+// fuzzTicketKeys are the fixed stateless ticket keys of the fuzz server
+// (and of the servers that give the recording clients their tickets), so
+// that a recorded resumption opens its ticket on replay. A sealed ticket
+// holds a random nonce: tickets differ at each recording, which changes
+// nothing on replay.
+func fuzzTicketKeys(tb testing.TB) *session.TicketKeys {
+	var key [session.TicketKeyLen]byte
+	copy(key[:], "fuzz13 ticket key")
+	k, err := session.NewStaticTicketKeys(key)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return k
+}
+
 // fuzzServerConfig13 is the server of FuzzServerStates13: it asks for a
-// client certificate (optional) and prefers its own group order, so
-// that a client's share can lead to a HelloRetryRequest.
+// client certificate (optional), prefers its own group order, so that a
+// client's share can lead to a HelloRetryRequest, and issues and takes
+// stateless tickets.
 func fuzzServerConfig13(tb testing.TB) *handshake.Config {
 	fx := hsFuzzFixture(tb)
 	return &handshake.Config{
@@ -70,6 +88,7 @@ func fuzzServerConfig13(tb testing.TB) *handshake.Config {
 		VerifyPeer:    true,
 		ALPN:          []string{"h2"},
 		PathOptions:   x509path.Options{VerifyFun: x509path.DefaultVerifyNone, TrustedCerts: [][]byte{fx.rsa.Chain[0]}},
+		Tickets:       &handshake.ServerTickets{Keys: fuzzTicketKeys(tb)},
 		Rand:          newFuzzRand("fuzz13 server"),
 		Now:           func() time.Time { return fuzzTime },
 	}
@@ -171,28 +190,30 @@ func FuzzServerStates13(f *testing.F) {
 	})
 }
 
-// recordSeed13 runs our client against our server, the side under test
-// with its fuzz config and the peer shaped by c, and returns the peer's
-// records as items; a peer that is the server then sends a ticket-like
-// KeyUpdate asking for one back, so that the seeds reach the
-// post-handshake messages too.
+// recordSeed13 runs our client against our server over loopback TCP
+// (whose buffers let a server write its tickets while the client writes),
+// the side under test with its fuzz config and the peer shaped by c, and
+// returns the peer's records as items. After a TLS 1.3 handshake the peer
+// asks for a key update, which the side under test takes after whatever
+// came before it (tickets), so that the seeds reach the post-handshake
+// messages too.
 func recordSeed13(t *testing.T, clientUnderTest bool, c fuzzSeedCase) []byte {
 	var cli, srv *handshake.Config
 	if clientUnderTest {
 		cli = fuzzClientConfig13(t)
 		srv = fuzzServerConfig13(t)
 		srv.Rand = newFuzzRand("fuzz13 seed server " + c.name)
-		srv.VerifyPeer = false
+		srv.VerifyPeer, srv.Tickets = false, nil
 		c.peer(srv)
 	} else {
 		srv = fuzzServerConfig13(t)
 		cli = fuzzClientConfig13(t)
 		cli.Versions = []cipher.Version{cipher.VersionTLS13}
 		cli.Rand = newFuzzRand("fuzz13 seed client " + c.name)
-		cli.Certificates = nil
+		cli.Certificates, cli.OnTicket = nil, nil
 		c.peer(cli)
 	}
-	a, b := net.Pipe()
+	a, b := tcpPair(t)
 	defer a.Close()
 	defer b.Close()
 	rec := &recordingConn{Conn: b}
@@ -200,8 +221,6 @@ func recordSeed13(t *testing.T, clientUnderTest bool, c fuzzSeedCase) []byte {
 	go func() {
 		r := runOurs(rec, !clientUnderTest, map[bool]*handshake.Config{true: cli, false: srv}[!clientUnderTest])
 		if r.err == nil && r.st.Version == cipher.VersionTLS13 {
-			// The peer asks for a key update; the side under test
-			// answers (its answer is read and dropped).
 			if err := r.st.UpdateKeys(r.rc, true); err != nil {
 				r.err = err
 			}
@@ -209,23 +228,44 @@ func recordSeed13(t *testing.T, clientUnderTest bool, c fuzzSeedCase) []byte {
 		done <- r
 	}()
 	r := runOurs(a, clientUnderTest, map[bool]*handshake.Config{true: cli, false: srv}[clientUnderTest])
-	if r.err == nil && r.st.Version == cipher.VersionTLS13 {
+	for i := 0; r.err == nil && r.st.Version == cipher.VersionTLS13; i++ {
+		if i == 8 {
+			t.Fatalf("seed %s: no KeyUpdate in 8 messages", c.name)
+		}
 		m, err := r.rc.ReadMessage()
 		if err != nil || m.Type != record.TypeHandshake {
 			t.Fatalf("seed %s: no KeyUpdate: %v", c.name, err)
 		}
-		go func() { io.Copy(io.Discard, b) }()
 		if err := r.st.HandleMessage(r.rc, m.Data); err != nil {
 			t.Fatalf("seed %s: %v", c.name, err)
+		}
+		if cu, su := r.st.KeyUpdates(); cu+su > 0 {
+			break
 		}
 	}
 	pr := <-done
 	if r.err != nil || pr.err != nil {
 		t.Fatalf("seed %s: %v / %v", c.name, r.err, pr.err)
 	}
+	if pr.st.Resumed != r.st.Resumed {
+		t.Fatalf("seed %s: one side resumed, the other not", c.name)
+	}
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
 	return recordsToItems(t, rec.out.Bytes())
+}
+
+// fuzzTickets13 returns the tickets a fuzz server gives our client in a
+// full handshake: the sessions a recorded client resumes.
+func fuzzTickets13(t *testing.T) []*session.Session {
+	cli := fuzzClientConfig13(t)
+	cli.Versions, cli.Certificates = []cipher.Version{cipher.VersionTLS13}, nil
+	cli.Rand = newFuzzRand("fuzz13 first handshake")
+	_, tickets := firstTickets(t, cli, fuzzServerConfig13(t))
+	if len(tickets) == 0 {
+		t.Fatal("no ticket from the fuzz server")
+	}
+	return tickets
 }
 
 func clientSeedCases13(tb testing.TB) []fuzzSeedCase {
@@ -249,10 +289,14 @@ func clientSeedCases13(tb testing.TB) []fuzzSeedCase {
 		{"tls12-fallback", func(c *handshake.Config) {
 			c.Versions, c.Suites = []cipher.Version{cipher.VersionTLS12}, one(tb, "ECDHE-ECDSA-AES128-GCM-SHA256")
 		}},
+		{"tickets", func(c *handshake.Config) {
+			c.Suites, c.Tickets = s(0x1301), &handshake.ServerTickets{Keys: fuzzTicketKeys(tb), Amount: 2}
+		}},
 	}
 }
 
-func serverSeedCases13(tb testing.TB) []fuzzSeedCase {
+func serverSeedCases13(t *testing.T) []fuzzSeedCase {
+	tb := testing.TB(t)
 	fx := hsFuzzFixture(tb)
 	s := func(id uint16) []*cipher.Suite { return []*cipher.Suite{cipher.SuiteByID(id)} }
 	return []fuzzSeedCase{
@@ -269,6 +313,10 @@ func serverSeedCases13(tb testing.TB) []fuzzSeedCase {
 		{"ccm8-no-compat-p384", func(c *handshake.Config) {
 			c.Suites, c.DisableMiddleboxCompat = s(0x1305), true
 			c.Groups = []handshake.NamedGroup{handshake.Secp384r1}
+		}},
+		{"resumption", func(c *handshake.Config) { c.PSKs = fuzzTickets13(t) }},
+		{"resumption-retry", func(c *handshake.Config) {
+			c.PSKs, c.Groups = fuzzTickets13(t), []handshake.NamedGroup{handshake.Secp256r1, handshake.X25519}
 		}},
 	}
 }
@@ -309,6 +357,10 @@ func TestStateFuzzSeeds13(t *testing.T) {
 			if target.client {
 				cfg = fuzzClientConfig13(t)
 			}
+			tickets := 0
+			if target.client {
+				cfg.OnTicket = func(*session.Session) { tickets++ }
+			}
 			st := runFuzzSide13(t, target.client, cfg, items)
 			if st == nil {
 				t.Errorf("%s/%s: the seed no longer completes a handshake", target.name, c.name)
@@ -318,6 +370,12 @@ func TestStateFuzzSeeds13(t *testing.T) {
 				if cu, su := st.KeyUpdates(); cu+su == 0 {
 					t.Errorf("%s/%s: the seed's KeyUpdate was not taken", target.name, c.name)
 				}
+			}
+			if resumed := strings.HasPrefix(c.name, "resumption"); st.Resumed != resumed {
+				t.Errorf("%s/%s: resumed %v", target.name, c.name, st.Resumed)
+			}
+			if c.name == "tickets" && tickets != 2 {
+				t.Errorf("%s/%s: %d tickets taken, want 2", target.name, c.name, tickets)
 			}
 		}
 	}
