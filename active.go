@@ -106,9 +106,15 @@ func (s *Socket) readLoop(done chan struct{}) {
 func (s *Socket) readOne() bool {
 	s.mu.Lock()
 	stop := s.stopReader || s.closed || !s.active.on()
+	due := s.renegotiationDueLocked()
 	s.mu.Unlock()
 	if stop {
 		return false
+	}
+	if due {
+		// A renegotiation asks for the read side (renegotiate.go).
+		s.serveRenegotiation()
+		return true
 	}
 	p, ok, err := s.extract(0)
 	if err != nil {
@@ -206,7 +212,7 @@ func (s *Socket) deliverEnd() {
 func (s *Socket) deliver(m Message) bool {
 	s.mu.Lock()
 	for {
-		if s.stopReader || s.closed {
+		if s.stopReader || s.closed || s.renegotiationDueLocked() && isData(m) {
 			s.mu.Unlock()
 			return false
 		}
@@ -229,4 +235,11 @@ func (s *Socket) deliver(m Message) bool {
 			return true
 		}
 	}
+}
+
+// isData reports whether m is a Data message, the only kind a
+// renegotiation may hold back (renegotiate.go).
+func isData(m Message) bool {
+	_, ok := m.(Data)
+	return ok
 }

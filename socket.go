@@ -162,6 +162,8 @@ type Socket struct {
 	sendGen        uint64
 	errorDelivered bool
 	closeDelivered bool
+
+	rn renegotiation // renegotiate.go; mu guards it
 }
 
 // newSocket returns a socket over conn with the resolved config cfg.
@@ -174,6 +176,7 @@ func newSocket(role Role, conn net.Conn, cfg *config, host string) *Socket {
 	s.owner = s.mailbox
 	s.wake = make(chan struct{})
 	s.active = initialActive(cfg.sock.active)
+	s.rn.wait, s.rn.timeout = renegotiationWait, renegotiationTimeout
 	return s
 }
 
@@ -668,6 +671,11 @@ func (s *Socket) fill(passiveDeadline time.Time, dst []byte, activeReader bool) 
 		case activeReader && s.stopReader:
 			s.mu.Unlock()
 			return 0, os.ErrDeadlineExceeded
+		case s.renegotiationStartDueLocked():
+			// A renegotiation asks for the read side (renegotiate.go).
+			s.mu.Unlock()
+			s.serveRenegotiation()
+			return 0, nil
 		case activeReader:
 			s.setReadDeadlineLocked(time.Time{})
 		default:
@@ -687,7 +695,7 @@ func (s *Socket) fill(passiveDeadline time.Time, dst []byte, activeReader bool) 
 		if isTimeout(err) {
 			s.mu.Lock()
 			gone := s.closed || s.readShut
-			again := s.hibWanted && !gone
+			again := (s.hibWanted || s.renegotiationStartDueLocked()) && !gone
 			s.mu.Unlock()
 			if again {
 				continue // interrupted by a hibernation, not a deadline
@@ -715,6 +723,7 @@ func (s *Socket) fill(passiveDeadline time.Time, dst []byte, activeReader bool) 
 		s.postHandshake(m.Data)
 	case record.TypeAlert:
 		s.logAlert(NewAlertError(m.Alert, s.role, "connection", nil))
+		s.renegotiationAlert(m.Alert)
 	default:
 		s.endRead(s.fail(record.Alert{Level: record.Fatal, Description: record.UnexpectedMessage,
 			Reason: m.Type.String() + " after the handshake"}, "connection"), nil)
@@ -728,6 +737,7 @@ func (s *Socket) endRead(err, cause error) {
 	if s.rerr == nil {
 		s.rerr = err
 		s.rcause = cause
+		s.renegotiationEnded(err)
 	}
 }
 
@@ -741,6 +751,9 @@ func (s *Socket) postHandshake(msg []byte) {
 	if neg == nil || neg.handle == nil {
 		s.endRead(s.fail(record.Alert{Level: record.Fatal, Description: record.UnexpectedMessage,
 			Reason: "handshake message after the handshake"}, "connection"), nil)
+		return
+	}
+	if s.renegotiationMessage(neg, msg) {
 		return
 	}
 	s.writeMu.Lock()

@@ -219,6 +219,7 @@ func (c *clientHandshake) sendHello() (*clientHello, error) {
 	if cfg.Fallback {
 		h.CipherSuites = append(h.CipherSuites, FallbackSCSV) // RFC 7507, Section 4
 	}
+	c.hc.reneg.renegotiationHello(h)
 	if st.offer13 != nil {
 		if err := st.offer13.bind(h); err != nil {
 			return nil, err
@@ -399,17 +400,12 @@ func (n *clientNegotiated) serverExtensions(ch *ClientHello, sh *ServerHello) er
 		}
 		n.alpn = sh.ALPNProtocol
 	}
-	// RFC 5746, Section 3.4: on an initial handshake renegotiation_info
-	// must be empty; without it the server does not support secure
-	// renegotiation, which secure_renegotiate refuses.
-	if sh.SecureRenegotiationSupported {
-		if len(sh.SecureRenegotiation) != 0 {
-			return causef(ErrInsecureRenegotiation, "non-empty renegotiation_info on an initial handshake")
-		}
-		n.secureRenegotiate = true
-	} else if n.cfg.SecureRenegotiate {
-		return causef(ErrInsecureRenegotiation, "server sent no renegotiation_info (RFC 5746) and secure_renegotiate is set")
+	// RFC 5746: renegotiation_info (renegotiation.go).
+	secure, err := clientRenegotiationInfo(n.cfg, n.hc.reneg, sh)
+	if err != nil {
+		return err
 	}
+	n.secureRenegotiate = secure
 	// RFC 7627, Section 5.2: the extended master secret is used when both
 	// sides have it. It is not defined for SSL 3.0.
 	n.ems = sh.ExtendedMasterSecret && n.version >= cipher.VersionTLS10

@@ -60,6 +60,9 @@ type serverHandshake struct {
 	cfg   *Config
 	hc    *hsConn
 	state string
+	// received is the ClientHello of a renegotiation, read by the
+	// caller (renegotiation.go); nil on a first handshake.
+	received *ClientHello
 }
 
 func (s *serverHandshake) run() (*State, error) {
@@ -124,9 +127,11 @@ type serverHello struct {
 // readClientHello reads and checks the ClientHello (RFC 5246, Section
 // 7.4.1.2) and makes the server's choices.
 func (s *serverHandshake) readClientHello() (*serverHello, error) {
-	ch, err := s.hc.readClientHello()
-	if err != nil {
-		return nil, err
+	ch, err := s.received, error(nil)
+	if ch == nil {
+		if ch, err = s.hc.readClientHello(); err != nil {
+			return nil, err
+		}
 	}
 	// RFC 5246, Section 7.4.1.2: the null compression method must be
 	// offered.
@@ -157,15 +162,9 @@ func (s *serverHandshake) readClientHello() (*serverHello, error) {
 		// The TLS 1.3 machine makes its own choices (server13.go).
 		return h, nil
 	}
-	// RFC 5746, Section 3.6: on an initial handshake the client signals
-	// support with the SCSV or an empty renegotiation_info; a non-empty
-	// one is a handshake_failure.
-	if ch.SecureRenegotiationSupported && len(ch.SecureRenegotiation) != 0 {
-		return nil, causef(ErrInsecureRenegotiation, "non-empty renegotiation_info on an initial handshake")
-	}
-	h.secureReneg = ch.SecureRenegotiationSupported || ch.HasRenegotiationSCSV()
-	if !h.secureReneg && cfg.SecureRenegotiate {
-		return nil, causef(ErrInsecureRenegotiation, "client signals no RFC 5746 support and secure_renegotiate is set")
+	// RFC 5746: the SCSV and renegotiation_info (renegotiation.go).
+	if h.secureReneg, err = serverRenegotiationInfo(cfg, s.hc.reneg, ch); err != nil {
+		return nil, err
 	}
 	// RFC 7627, Section 5.2.
 	h.ems = ch.ExtendedMasterSecret && h.version >= cipher.VersionTLS10
@@ -437,6 +436,7 @@ func (h *serverHello) sendFlight() (*serverCertify, error) {
 	}
 	if h.secureReneg {
 		sh.SecureRenegotiationSupported = true
+		sh.SecureRenegotiation = serverRenegotiationReply(hc.reneg)
 	}
 	if v >= cipher.VersionTLS10 {
 		sh.ExtendedMasterSecret = h.ems

@@ -161,6 +161,8 @@ type hsConn struct {
 	// helloRequests counts the HelloRequest messages a client ignored
 	// during this handshake.
 	helloRequests int
+	// reneg is set in a renegotiation (renegotiation.go).
+	reneg *renegConn
 }
 
 // maxIgnoredHelloRequests bounds the HelloRequest messages a client
@@ -186,7 +188,7 @@ func (c *hsConn) read(o readOpts) (MessageType, []byte, error) {
 		if err := c.ctx.Err(); err != nil {
 			return 0, nil, err
 		}
-		msg, err := c.rc.ReadHandshakeMessage()
+		msg, err := c.readHandshakeMessage()
 		if err != nil {
 			var a record.Alert
 			if errors.As(err, &a) && a.Remote && a.Level == record.Warning {
@@ -256,7 +258,7 @@ func (c *hsConn) readCCS() error {
 		if err := c.ctx.Err(); err != nil {
 			return err
 		}
-		err := c.rc.ReadChangeCipherSpec()
+		err := c.readChangeCipherSpec()
 		var a record.Alert
 		if err != nil && errors.As(err, &a) && a.Remote && a.Level == record.Warning {
 			if a.Description == record.CloseNotify {
