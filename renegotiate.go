@@ -194,11 +194,14 @@ func (s *Socket) awaitRenegotiation(req *renegRequest) error {
 		s.mu.Lock()
 		if !req.started && !req.server {
 			// Wake the holder of the read side: a blocked read or
-			// message send gives up and looks at the request.
+			// message send gives up and looks at the request. The
+			// deadline comes first: interruptSendLocked lets go of mu
+			// while it waits, and the handshake may start meanwhile
+			// and set its own.
+			s.setReadDeadlineLocked(aLongTimeAgo)
 			if s.reader {
 				s.interruptSendLocked()
 			}
-			s.setReadDeadlineLocked(aLongTimeAgo)
 		} else if req.server && !req.started && s.reader {
 			s.interruptSendLocked()
 		}

@@ -1,6 +1,7 @@
 package interop_test
 
 import (
+	"bytes"
 	"errors"
 	"net"
 	"strconv"
@@ -297,14 +298,17 @@ func TestNegativeOurClient(t *testing.T) {
 }
 
 // TestRenegotiationRefused: our server with client_renegotiation false
-// answers a client's renegotiating ClientHello, and our client a server's
-// HelloRequest, with a no_renegotiation warning; the connection goes on,
-// data flowing both ways. The scripts complete correct handshakes and
-// exchange data first, which also checks them.
+// answers a client's renegotiating ClientHello with a no_renegotiation
+// warning; our client answers a server's HelloRequest with a renegotiating
+// ClientHello (its renegotiation_info holding its last verify_data, RFC
+// 5746, Section 3.5), which the script declines with a no_renegotiation
+// warning. Either way the connection goes on, data flowing both ways. The
+// scripts complete correct handshakes and exchange data first, which also
+// checks them.
 func TestRenegotiationRefused(t *testing.T) {
 	p := newPKI(t)
 	for _, ourServer := range []bool{true, false} {
-		name := map[bool]string{true: "our-server/client-hello", false: "our-client/hello-request"}[ourServer]
+		name := map[bool]string{true: "our-server/client-hello", false: "our-client/hello-request-declined"}[ourServer]
 		t.Run(name, func(t *testing.T) {
 			leakcheck.Check(t)
 			var s *script
@@ -346,10 +350,16 @@ func TestRenegotiationRefused(t *testing.T) {
 				// RFC 5746, Section 3.5: a renegotiating ClientHello
 				// carries the client's last verify_data.
 				s.send(s.clientHello(func(ch *handshake.ClientHello) { ch.SecureRenegotiation = s.verify }))
+				s.expectWarning(record.NoRenegotiation)
 			} else {
 				s.send(s.marshal(&handshake.HelloRequest{}))
+				ch := s.readClientHello()
+				if !ch.SecureRenegotiationSupported || !bytes.Equal(ch.SecureRenegotiation, s.peerVerify) || ch.HasRenegotiationSCSV() {
+					t.Fatalf("our renegotiating ClientHello: renegotiation_info %v %x (want %x), SCSV %v",
+						ch.SecureRenegotiationSupported, ch.SecureRenegotiation, s.peerVerify, ch.HasRenegotiationSCSV())
+				}
+				s.sendRecord(record.TypeAlert, []byte{byte(record.Warning), byte(record.NoRenegotiation)})
 			}
-			s.expectWarning(record.NoRenegotiation)
 			s.sendData([]byte("to otpssl after"))
 			if err := <-recvd; err != nil {
 				t.Fatalf("our side after refusing: %v", err)

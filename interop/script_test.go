@@ -46,8 +46,9 @@ type script struct {
 	seq     uint64
 	sealing bool
 	key     *rsa.PrivateKey // the server's RSA key
-	// verify is the verify_data of the script's last Finished.
-	verify []byte
+	// verify is the verify_data of the script's last Finished, and
+	// peerVerify that of our side's.
+	verify, peerVerify []byte
 }
 
 // tap is the script's transport: writes pass through corrupt, when set,
@@ -201,6 +202,7 @@ func (s *script) readFinished() {
 	if err != nil || string(fin.VerifyData) != string(want) {
 		s.t.Fatalf("script: our side's Finished %x, want %x (%v)", fin.VerifyData, want, err)
 	}
+	s.peerVerify = want
 }
 
 func (s *script) deriveKeys(pre []byte) {
