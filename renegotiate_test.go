@@ -2,6 +2,10 @@ package ssl
 
 import (
 	"bytes"
+	"crypto/tls"
+	"crypto/x509"
+	"io"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -182,5 +186,206 @@ func sameHandshake(t *testing.T, server, client *Socket, before []byte) {
 		if time.Now().After(end) {
 			t.Fatalf("client random %x -> %x, server's %x", before, after, clientRandomOf(t, server))
 		}
+	}
+}
+
+// TestRenegotiateRateLimit: our server accepts one client-initiated
+// renegotiation and refuses the next with no_renegotiation until the
+// wait has passed (OTP's ?WAIT_TO_ALLOW_RENEGOTIATION); a renegotiation
+// the server asks for is not limited.
+func TestRenegotiateRateLimit(t *testing.T) {
+	checkLeaks(t)
+	old := renegotiationWait
+	renegotiationWait = 300 * time.Millisecond
+	t.Cleanup(func() { renegotiationWait = old })
+	c := newCreds(t)
+	server, client := pair(t, c, []Option{Versions(TLSv1_2)}, []Option{Versions(TLSv1_2)})
+	if err := client.Renegotiate(); err != nil {
+		t.Fatalf("first: %v", err)
+	}
+	if err := client.Renegotiate(); err != ErrRenegotiationRejected {
+		t.Fatalf("second at once: %v, want ErrRenegotiationRejected", err)
+	}
+	if err := server.Renegotiate(); err != nil {
+		t.Fatalf("server-initiated within the wait: %v", err)
+	}
+	time.Sleep(2 * renegotiationWait)
+	if err := client.Renegotiate(); err != nil {
+		t.Fatalf("after the wait: %v", err)
+	}
+	pingPong(t, server, client)
+}
+
+// pingPong checks that active server and client still exchange data.
+func pingPong(t *testing.T, server, client *Socket) {
+	t.Helper()
+	for _, p := range [][2]*Socket{{client, server}, {server, client}} {
+		if err := p[0].Send([]byte("ping")); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case m := <-p[1].Messages():
+			if d, ok := m.(Data); !ok || string(d.Data) != "ping" {
+				t.Fatalf("got %#v", m)
+			}
+		case <-time.After(hangLimit):
+			t.Fatal("no data")
+		}
+	}
+}
+
+// TestRenegotiateClientRenegotiationFalse: with client_renegotiation
+// false our server refuses the client's renegotiation with a
+// no_renegotiation warning and the connection goes on; its own still
+// works.
+func TestRenegotiateClientRenegotiationFalse(t *testing.T) {
+	checkLeaks(t)
+	c := newCreds(t)
+	server, client := pair(t, c, []Option{Versions(TLSv1_2), ClientRenegotiation(false)}, []Option{Versions(TLSv1_2)})
+	before := clientRandomOf(t, client)
+	if err := client.Renegotiate(); err != ErrRenegotiationRejected {
+		t.Fatalf("client: %v, want ErrRenegotiationRejected", err)
+	}
+	if !bytes.Equal(before, clientRandomOf(t, client)) {
+		t.Fatal("the refused renegotiation changed the handshake")
+	}
+	pingPong(t, server, client)
+	if err := server.Renegotiate(); err != nil {
+		t.Fatalf("server: %v", err)
+	}
+	sameHandshake(t, server, client, before)
+	pingPong(t, server, client)
+}
+
+// TestRenegotiateErrors: TLS 1.3 has none ({error, notsup}), a second
+// call while one waits is already_renegotiating, and the calls before
+// the handshake and after Close.
+func TestRenegotiateErrors(t *testing.T) {
+	checkLeaks(t)
+	c := newCreds(t)
+	server, client := pair(t, c, nil, nil)
+	for _, s := range []*Socket{server, client} {
+		err := s.Renegotiate()
+		if !errors.Is(err, ErrNotSupported) || err.(interface{ Term() string }).Term() != "notsup" {
+			t.Errorf("TLS 1.3: %v", err)
+		}
+	}
+	pingPong(t, server, client)
+
+	// A passive client never reads: the server's HelloRequest waits.
+	old := renegotiationTimeout
+	renegotiationTimeout = 500 * time.Millisecond
+	t.Cleanup(func() { renegotiationTimeout = old })
+	s12, c12 := passivePair12(t, c)
+	before := clientRandomOf(t, c12)
+	first := make(chan error, 1)
+	go func() { first <- s12.Renegotiate() }()
+	for waiting := false; !waiting; time.Sleep(time.Millisecond) {
+		s12.mu.Lock()
+		waiting = s12.rn.req != nil
+		s12.mu.Unlock()
+	}
+	if err := s12.Renegotiate(); err == nil || err.(interface{ Term() string }).Term() != "already_renegotiating" {
+		t.Errorf("second call: %v", err)
+	}
+	if err := <-first; err != ErrRenegotiationRejected {
+		t.Errorf("unanswered HelloRequest: %v, want ErrRenegotiationRejected", err)
+	}
+	// The client reads the HelloRequest when it receives, and
+	// renegotiates; the server, receiving, accepts it as one the client
+	// started.
+	sgot, cgot := recvAsync(s12, 2), recvAsync(c12, 2)
+	sameHandshake(t, s12, c12, before)
+	if err := c12.Send([]byte("ok")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s12.Send([]byte("ok")); err != nil {
+		t.Fatal(err)
+	}
+	for _, got := range []<-chan recvResult{sgot, cgot} {
+		if r := <-got; r.err != nil || string(r.b) != "ok" {
+			t.Fatalf("Recv %q, %v", r.b, r.err)
+		}
+	}
+	c12.Close()
+	if err := c12.Renegotiate(); !errors.Is(err, ErrClosed) {
+		t.Errorf("after Close: %v", err)
+	}
+}
+
+// TestRenegotiateGoClient: crypto/tls as a client with
+// RenegotiateOnceAsClient follows our server's HelloRequest, data
+// flowing after; with RenegotiateNever it declines with a
+// no_renegotiation warning, which is ErrRenegotiationRejected.
+func TestRenegotiateGoClient(t *testing.T) {
+	checkLeaks(t)
+	c := newCreds(t)
+	for _, mode := range []tls.RenegotiationSupport{tls.RenegotiateOnceAsClient, tls.RenegotiateNever} {
+		t.Run(map[tls.RenegotiationSupport]string{tls.RenegotiateOnceAsClient: "once", tls.RenegotiateNever: "never"}[mode], func(t *testing.T) {
+			ls, err := Listen(0, c.serverOpts(IP(mustAddr("127.0.0.1")), Versions(TLSv1_2), Active(false))...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ls.Close()
+			pool := x509.NewCertPool()
+			pool.AddCert(c.root.Cert)
+			goDone := make(chan error, 1)
+			go func() {
+				conn, err := tls.Dial("tcp", ls.Addr().String(), &tls.Config{RootCAs: pool, ServerName: "localhost",
+					MaxVersion: tls.VersionTLS12, Renegotiation: mode})
+				if err != nil {
+					goDone <- err
+					return
+				}
+				defer conn.Close()
+				if _, err := conn.Write([]byte("hello")); err != nil {
+					goDone <- err
+					return
+				}
+				buf := make([]byte, 5)
+				if _, err := io.ReadFull(conn, buf); err != nil {
+					goDone <- err
+					return
+				}
+				if string(buf) != "after" {
+					goDone <- fmt.Errorf("Go read %q", buf)
+					return
+				}
+				goDone <- nil
+			}()
+			s, err := ls.TransportAccept(hangLimit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			if err := s.SSLAccept(hangLimit); err != nil {
+				t.Fatal(err)
+			}
+			before := clientRandomOf(t, s)
+			err = s.Renegotiate()
+			if mode == tls.RenegotiateNever {
+				if err != ErrRenegotiationRejected {
+					t.Fatalf("Renegotiate = %v, want ErrRenegotiationRejected", err)
+				}
+				s.Close()
+				<-goDone // crypto/tls ends its side after declining
+				return
+			}
+			if err != nil {
+				t.Fatalf("Renegotiate: %v", err)
+			}
+			if bytes.Equal(before, clientRandomOf(t, s)) {
+				t.Fatal("no new handshake")
+			}
+			if got, err := s.Recv(5, hangLimit); err != nil || string(got) != "hello" {
+				t.Fatalf("Recv %q, %v", got, err)
+			}
+			if err := s.Send([]byte("after")); err != nil {
+				t.Fatal(err)
+			}
+			if err := <-goDone; err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }
