@@ -22,11 +22,16 @@ package handshake
 // ChangeCipherSpec and the Finished after it; it goes to the caller in
 // the order it came (Renegotiation.AppData).
 //
-// A renegotiation is always a full handshake of the version the
-// connection has: the client offers that version alone and no session
-// to resume (the session may change: the server may issue a new ID). The
-// configuration is the one of the first handshake; the peer's
-// certificate is validated again and may differ.
+// A renegotiation keeps the version the connection has: the client
+// offers that version alone. Our client's renegotiation is a full
+// handshake (it offers no session to resume: new keys from a new key
+// exchange are what a renegotiation is for, as OpenSSL's
+// SSL_renegotiate also decides); the session changes (the server may
+// issue a new ID). Our server resumes a session a renegotiating client
+// offers, as Erlang's and OpenSSL's servers do, with the same
+// renegotiation_info (resume12.go). The configuration is the one of the
+// first handshake; the peer's certificate is validated again and may
+// differ.
 
 import (
 	"context"
@@ -145,6 +150,9 @@ func (s *State) RenegotiateClient(ctx context.Context, rc *record.Conn, r Renego
 		return nil, ErrNoRenegotiation
 	}
 	cfg := s.renegotiationConfig()
+	// A client's renegotiation offers no session: it is a full
+	// handshake.
+	cfg.OfferSessions, cfg.ResumeSession = false, nil
 	rn := s.renegConn(r)
 	c := &clientHandshake{
 		cfg: cfg,

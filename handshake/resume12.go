@@ -460,6 +460,7 @@ func (r *serverResume) run() (st *State, err error) {
 	}
 	if h.secureReneg {
 		sh.SecureRenegotiationSupported = true
+		sh.SecureRenegotiation = serverRenegotiationReply(h.hc.reneg) // renegotiation.go
 	}
 	if v >= cipher.VersionTLS10 {
 		// RFC 6066, Section 3: no server_name in a resuming ServerHello.
