@@ -36,9 +36,12 @@ package handshake
 // Config.ReuseSession agrees. Anything else gives a full handshake, but
 // for the extended master secret (RFC 7627, Section 5.3): a session made
 // with it and a ClientHello without it end the handshake
-// (handshake_failure); a session made without it is resumed only in SSL
-// 3.0, which has no extension (TLS 1.0-1.2 hellos without it get a full
-// handshake, the RFC's choice for servers that do not abort).
+// (handshake_failure); a session made without it and a ClientHello with
+// it give a full handshake. A session made without it is resumed for a
+// ClientHello without it, as OpenSSL does: the RFC lets a server go on
+// this way to interoperate with peers that lack the extension (Erlang's
+// ssl before OTP 27 among them), which costs the protection against
+// triple handshake attacks that a resumed non-EMS session never had.
 //
 // Sessions enter a cache only from completed handshakes: the server
 // stores a new session after the client's Finished is verified, just
@@ -131,10 +134,11 @@ func (c *clientHandshake) offerSession(st *clientHello, h *ClientHello) error {
 
 // canOffer reports whether the client may offer session s in this hello:
 // a TLS 1.0-1.2 or SSL 3.0 session of an offered version and suite, for
-// the same server name, not expired, verified if the client verifies,
-// and made with the extended master secret unless it is an SSL 3.0
-// session (RFC 7627, Section 5.3: the client always offers the extension
-// and a server would refuse a session without it).
+// the same server name, not expired, and verified if the client
+// verifies. A session made without the extended master secret is
+// offered too (the server of such a session lacks the extension); the
+// ServerHello must then resume it without the extension (RFC 7627,
+// Section 5.3, checkResumption).
 func (h *clientHello) canOffer(s *session.Session) bool {
 	cfg := h.cfg
 	if s == nil || s.Version >= cipher.VersionTLS13 || !containsVersion(h.versions, s.Version) ||
@@ -154,10 +158,7 @@ func (h *clientHello) canOffer(s *session.Session) bool {
 	if !suiteOK || s.ServerName != h.hello.ServerName {
 		return false
 	}
-	if cfg.VerifyPeer && !s.PeerVerified {
-		return false
-	}
-	return s.ExtendedMasterSecret || s.Version == cipher.VersionSSL30
+	return !cfg.VerifyPeer || s.PeerVerified
 }
 
 func containsVersion(vs []cipher.Version, v cipher.Version) bool {
@@ -395,7 +396,7 @@ func (h *serverHello) fits(s *session.Session) (*cipher.Suite, error) {
 		if s.ExtendedMasterSecret && !ch.ExtendedMasterSecret {
 			return nil, alertf(record.HandshakeFailure, "client resumes a session made with extended_master_secret without the extension")
 		}
-		if !s.ExtendedMasterSecret || !ch.ExtendedMasterSecret {
+		if !s.ExtendedMasterSecret && ch.ExtendedMasterSecret {
 			return nil, nil
 		}
 	}

@@ -205,6 +205,19 @@ func TestResumeExtendedMasterSecretMismatch(t *testing.T) {
 			t.Fatal("a session without the extended master secret was resumed into one with it")
 		}
 	})
+	t.Run("server: non-EMS session, hello without: resumed (legacy peers)", func(t *testing.T) {
+		cli, srv := resumeConfigs(t, p, suites...)
+		handshake.SetTestHooks(cli, handshake.TestHooks{ClientHello: func(h *handshake.ClientHello) { h.ExtendedMasterSecret = false }})
+		c1, _ := mustPair(t, cli, srv)
+		if c1.ExtendedMasterSecret {
+			t.Fatal("EMS negotiated")
+		}
+		c2, s2 := mustPair(t, cli, srv)
+		checkResumed(t, c2, s2, true)
+		if c2.ExtendedMasterSecret || s2.ExtendedMasterSecret {
+			t.Fatal("EMS on the resumed connection")
+		}
+	})
 	t.Run("client: server resumes with the other EMS state", func(t *testing.T) {
 		cli, srv := resumeConfigs(t, p, suites...)
 		mustPair(t, cli, srv)
