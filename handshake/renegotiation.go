@@ -151,8 +151,11 @@ func (s *State) RenegotiateClient(ctx context.Context, rc *record.Conn, r Renego
 	}
 	cfg := s.renegotiationConfig()
 	// A client's renegotiation offers no session: it is a full
-	// handshake.
-	cfg.OfferSessions, cfg.ResumeSession = false, nil
+	// handshake. It still asks for tickets as the first handshake did
+	// (GnuTLS servers send one in a renegotiation when the first
+	// handshake asked, whatever the new ClientHello says); with no cache
+	// the session is not stored.
+	cfg.SessionCache, cfg.ResumeSession = nil, nil
 	rn := s.renegConn(r)
 	c := &clientHandshake{
 		cfg: cfg,
