@@ -627,9 +627,12 @@ func (w *serverWaitFinished) next() (serverState13, *State, error) {
 	}
 	st.tls13 = newConn13(cfg, false, k, ch.Random, rms, readP, w.write)
 	keepHandshakeSecrets(st, cfg, k)
-	// RFC 8446, Section 4.2.9: tickets only for a client that can use
-	// them, one listing psk_dhe_ke.
-	if slices.Contains(ch.PSKModes, PSKModeDHEKE) {
+	// RFC 8446, Section 4.2.9: no tickets for a client whose
+	// psk_key_exchange_modes leave out psk_dhe_ke, the one mode this
+	// server resumes with. A client that sends no modes at all gets them,
+	// as Erlang's server gives them: OTP's own client sends no modes in a
+	// first handshake, and needs the tickets for its next one.
+	if ch.PSKModes == nil || slices.Contains(ch.PSKModes, PSKModeDHEKE) {
 		if err := w.issueTickets(rms, st.PeerCertificates, cfg.now()); err != nil {
 			return nil, nil, err
 		}
