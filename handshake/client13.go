@@ -52,8 +52,8 @@ package handshake
 // messages the state allows and returns the following state (or, at the
 // end, the State). The PSK branch of the diagram is taken when the server
 // selects one of the sessions offered (psk13.go): wait_ee goes straight
-// to wait_finished, and the peer certificate is the session's. 0-RTT is
-// not sent.
+// to wait_finished, and the peer certificate is the session's. 0-RTT data
+// goes right after the first ClientHello (early_data13.go).
 
 import (
 	"slices"
@@ -73,6 +73,7 @@ type clientOffer13 struct {
 	compat    bool         // middlebox compatibility mode
 	legacy    bool         // TLS 1.2 or older is offered too
 	psks      []offeredPSK // the sessions offered in the last ClientHello
+	early     bool         // early data goes with the first ClientHello
 }
 
 // offer13 adds the TLS 1.3 part to the ClientHello h that sendHello
@@ -145,6 +146,9 @@ func (c *clientHandshake) offer13(st *clientHello, h *ClientHello, suites []*cip
 	}
 	o.psks = pskOffer(cfg, suites)
 	addPSKs(cfg, h, o.psks)
+	if earlyOK(cfg, o.psks) {
+		h.EarlyData, o.early = true, true
+	}
 	st.offer13 = o
 	return nil
 }
@@ -173,6 +177,11 @@ func (c *clientHandshake) run13(hello *clientHello) (*State, error) {
 	if !o.legacy {
 		c.state = stateWaitSH
 	}
+	if o.early {
+		if err := w.sendEarly(); err != nil {
+			return nil, err
+		}
+	}
 	sh, err := w.readServerHello(c.state)
 	if err != nil {
 		return nil, err
@@ -181,6 +190,9 @@ func (c *clientHandshake) run13(hello *clientHello) (*State, error) {
 		// RFC 8446, Section 4.2.1: a ServerHello without
 		// supported_versions chooses TLS 1.2 or older in
 		// legacy_version.
+		if w.earlySent {
+			return nil, causef(ErrNoCommonVersion, "server chose %s after 0-RTT data of TLS 1.3", sh.Version)
+		}
 		if !o.legacy {
 			return nil, causef(ErrNoCommonVersion, "server chose %s, and only TLS 1.3 was offered", sh.Version)
 		}
@@ -218,6 +230,10 @@ type clientWaitSH struct {
 	retry    *ServerHello // the HelloRetryRequest, after one
 	ccsSent  bool         // the compatibility change_cipher_spec is sent
 	pending  *ServerHello // a ServerHello already read
+	// earlySent: early data went with this (first) ClientHello, under
+	// the early write keys, which stay until the server says whether it
+	// takes the data.
+	earlySent bool
 }
 
 func (w *clientWaitSH) name() string { return stateWaitSH }
@@ -351,14 +367,17 @@ func (w *clientWaitSH) serverHello(sh *ServerHello) (*clientWaitEE, error) {
 	}
 	// The client's handshake keys at once, so that an alert about the
 	// server's flight goes out protected, as the server expects (RFC
-	// 8446, Appendix A.1).
-	if _, err := installWrite13(hc.rc, suite, k.clientHS); err != nil {
-		return nil, err
+	// 8446, Appendix A.1); after early data, once EncryptedExtensions
+	// say whether the server takes it.
+	if !w.earlySent {
+		if _, err := installWrite13(hc.rc, suite, k.clientHS); err != nil {
+			return nil, err
+		}
 	}
 	c := &client13{
 		cfg: w.cfg, hc: hc, suite: suite, keys: k, hello: w.hello, offer: w.offer,
 		serverRandom: sh.Random, group: key.Group(), helloRetry: w.retry != nil, ccsSent: w.ccsSent,
-		resumed: resumed,
+		resumed: resumed, earlySent: w.earlySent, pskIndex: sh.SelectedIdentity,
 	}
 	writeKeyLog(w.cfg.KeyLog, KeyLogClientHandshake, w.hello.Random[:], k.clientHS)
 	writeKeyLog(w.cfg.KeyLog, KeyLogServerHandshake, w.hello.Random[:], k.serverHS)
@@ -433,8 +452,15 @@ func (s *clientStart) next() (clientState13, *State, error) {
 	if cfg.hooks != nil && cfg.hooks.clientHello != nil {
 		cfg.hooks.clientHello(&h2)
 	}
-	ccs := false
-	if offer.compat {
+	if w.earlySent {
+		// The early data is not taken: the second ClientHello goes in
+		// the clear.
+		if err := hc.rc.SetWriteProtection(nil); err != nil {
+			return nil, nil, err
+		}
+	}
+	ccs := w.ccsSent
+	if offer.compat && !w.ccsSent {
 		// RFC 8446, Appendix D.4: the dummy change_cipher_spec goes
 		// before the second flight, here the second ClientHello.
 		if err := hc.writeCCS(); err != nil {
@@ -466,6 +492,9 @@ type client13 struct {
 	ccsSent      bool
 	alpn         string
 	resumed      *session.Session // the session the server resumed, or nil
+	pskIndex     uint16           // its index among the sessions offered
+	earlySent    bool             // early data went with the ClientHello
+	earlyOK      bool             // the server takes it
 }
 
 // clientWaitEE is the wait_ee state: the server's EncryptedExtensions
@@ -509,6 +538,18 @@ func (w *clientWaitEE) next() (clientState13, *State, error) {
 		return nil, nil, causef(ErrIllegalParameter, "server chose ALPN protocol %q, which was not offered", ee.ALPNProtocol)
 	}
 	w.alpn = ee.ALPNProtocol
+	// RFC 8446, Section 4.2.10: early data is taken with the first PSK
+	// only.
+	if ee.EarlyData {
+		if !w.earlySent || w.resumed == nil || w.pskIndex != 0 {
+			return nil, nil, causef(ErrIllegalParameter, "server accepted early data without the first PSK")
+		}
+		w.earlyOK = true
+	} else if w.earlySent {
+		if _, err := installWrite13(w.hc.rc, w.suite, w.keys.clientHS); err != nil {
+			return nil, nil, err
+		}
+	}
 	if w.resumed != nil {
 		// RFC 8446, Section 2.2: the PSK authenticates the server.
 		return &clientWaitFinished{client13: w.client13, finHash: w.hc.tr.sum()}, nil, nil
@@ -667,7 +708,16 @@ func (w *clientWaitFinished) next() (clientState13, *State, error) {
 	writeKeyLog(cfg.KeyLog, trafficLabel(false, 0), cr, k.serverAP)
 	writeKeyLog(cfg.KeyLog, KeyLogExporter, cr, k.exporter)
 
-	// The client's second flight (RFC 8446, Section 4.4).
+	// The client's second flight (RFC 8446, Section 4.4), after the end
+	// of the early data under the early keys (Section 4.5).
+	if w.earlyOK {
+		if err := hc.write(&EndOfEarlyData{}); err != nil {
+			return nil, nil, err
+		}
+		if _, err := installWrite13(hc.rc, suite, k.clientHS); err != nil {
+			return nil, nil, err
+		}
+	}
 	if w.offer.compat && !w.ccsSent {
 		// Written in the clear whatever the write keys (RFC 8446,
 		// Section 5).
@@ -730,6 +780,7 @@ func (w *clientWaitFinished) next() (clientState13, *State, error) {
 	if w.resumed != nil {
 		st.Resumed = true
 		st.PeerCertificates = w.resumed.PeerCertificates
+		st.EarlyDataAccepted = w.earlyOK
 	}
 	st.tls13 = newConn13(cfg, true, k, w.hello.Random, rms, readP, writeP)
 	keepHandshakeSecrets(st, cfg, k)

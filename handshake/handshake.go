@@ -247,6 +247,19 @@ type Config struct {
 	// server seals the session into a NewSessionTicket and resumes the
 	// sessions of tickets it can open. nil: no tickets.
 	TicketKeys *session.TicketKeys
+	// AcceptEarlyData makes a server with Tickets accept TLS 1.3 0-RTT
+	// data (Erlang's {early_data, enabled}), up to MaxEarlyData bytes (0:
+	// DefaultMaxEarlyData) per connection, the max_early_data_size of its
+	// tickets; ReplayFilter, when set, refuses early data replayed within
+	// its window (Erlang's anti_replay). See early_data13.go.
+	AcceptEarlyData bool
+	MaxEarlyData    uint32
+	ReplayFilter    *ReplayFilter
+	// EarlyData is the data a client sends as TLS 1.3 0-RTT data with
+	// the first of PSKs, when that session allows it (Erlang's client
+	// early_data); State.EarlyDataAccepted says whether the server took
+	// it.
+	EarlyData []byte
 
 	// Rand is the source of randomness; nil means crypto/rand. Tests set
 	// it for reproducible handshakes.
@@ -335,6 +348,11 @@ type State struct {
 	// PSK from a session ticket, in TLS 1.0-1.2 with an abbreviated
 	// handshake (resume12.go); Erlang's session_resumption item.
 	Resumed bool
+	// EarlyData is, on a server, the 0-RTT data it accepted, which comes
+	// before any other application data; EarlyDataAccepted says, on both
+	// sides, that the server accepted the client's early data.
+	EarlyData         []byte
+	EarlyDataAccepted bool
 	// ClientHandshakeTrafficSecret and ServerHandshakeTrafficSecret are
 	// the TLS 1.3 handshake traffic secrets, kept only with
 	// Config.KeepSecrets.

@@ -50,9 +50,9 @@ package handshake
 // chosen; a HelloRetryRequest loops back here), negotiated (the server's
 // flight is sent), wait_cert, wait_cv, wait_finished, then connection.
 // WAIT_FLIGHT2 has no state of its own: the next message decides between
-// wait_cert and wait_finished at once. wait_eoed comes with 0-RTT, which
-// needs session resumption; until then early data a client sends anyway
-// is skipped (RFC 8446, Section 4.2.10).
+// wait_cert and wait_finished at once. wait_eoed reads the 0-RTT data a
+// server accepts (early_data13.go); early data it does not accept is
+// skipped (RFC 8446, Section 4.2.10).
 //
 // The first ClientHello is read in Erlang's TLS 1.2 state, hello (or in
 // start when only TLS 1.3 is configured), by server12.go, which chooses
@@ -77,9 +77,8 @@ import (
 )
 
 // maxSkippedEarlyData bounds the 0-RTT data of a client this server skips
-// (RFC 8446, Section 4.2.10): it issues no tickets, so no client may
-// rightly send any, and a little is tolerated for clients that try an old
-// ticket from another server.
+// (RFC 8446, Section 4.2.10) when the ticket is not one of its own (or
+// allowed less): a client may try a ticket from another server.
 const maxSkippedEarlyData = 1 << 16
 
 // serverState13 is one state of the TLS 1.3 server.
@@ -139,6 +138,7 @@ type server13 struct {
 	serverRandom [32]byte
 	requested    []SignatureScheme // the schemes of the CertificateRequest, when one was sent
 	psk          *acceptedPSK      // the session resumed, or nil
+	early        bool              // the client's early data is accepted
 }
 
 func (s *serverStart) next() (serverState13, *State, error) {
@@ -420,17 +420,29 @@ func (n *serverNegotiated) next() (serverState13, *State, error) {
 	if _, err := installWrite13(hc.rc, suite, k.serverHS); err != nil {
 		return nil, nil, err
 	}
-	if _, err := installRead13(hc.rc, suite, k.clientHS); err != nil {
+	c.early = c.acceptEarly()
+	readSecret := k.clientHS
+	if c.early {
+		if readSecret, err = earlySecret(suite, psk, ch.Raw()); err != nil {
+			return nil, nil, err
+		}
+		writeKeyLog(cfg.KeyLog, keyLogClientEarly, cr, readSecret)
+	}
+	if _, err := installRead13(hc.rc, suite, readSecret); err != nil {
 		return nil, nil, err
 	}
-	if ch.EarlyData && !c.helloRetry {
-		hc.rc.SkipEarlyData(maxSkippedEarlyData)
+	if ch.EarlyData && !c.helloRetry && !c.early {
+		skip := uint32(maxSkippedEarlyData)
+		if c.psk != nil && c.psk.sess.MaxEarlyData > skip {
+			skip = c.psk.sess.MaxEarlyData
+		}
+		hc.rc.SkipEarlyData(int(skip))
 	}
 
 	// RFC 8446, Section 4.3.1: what does not shape the keys. The
 	// server's groups go to a client whose share was not for the
 	// server's first choice, for its next connections.
-	ee := &EncryptedExtensions{ALPNProtocol: c.alpn, ServerNameAck: ch.ServerName != ""}
+	ee := &EncryptedExtensions{ALPNProtocol: c.alpn, ServerNameAck: ch.ServerName != "", EarlyData: c.early}
 	if ours := cfg.groups13(); ours[0] != c.group {
 		ee.SupportedGroups = ours
 	}
@@ -490,6 +502,9 @@ func (n *serverNegotiated) next() (serverState13, *State, error) {
 	writeKeyLog(cfg.KeyLog, trafficLabel(false, 0), cr, k.serverAP)
 	writeKeyLog(cfg.KeyLog, KeyLogExporter, cr, k.exporter)
 	f := &serverFlight2{server13: c, serverFinished: vd, write: writeP}
+	if c.early {
+		return &serverWaitEOED{serverFlight2: f, max: c.psk.sess.MaxEarlyData}, nil, nil
+	}
 	if c.requested != nil {
 		return &serverWaitCert{f}, nil, nil
 	}
@@ -501,6 +516,7 @@ type serverFlight2 struct {
 	*server13
 	serverFinished []byte
 	write          *record.Protection
+	earlyData      []byte // the early data received
 }
 
 // serverWaitCert is the wait_cert state: the client's Certificate, asked
@@ -624,6 +640,7 @@ func (w *serverWaitFinished) next() (serverState13, *State, error) {
 	if w.psk != nil {
 		st.Resumed = true
 		st.PeerCertificates = w.psk.sess.PeerCertificates
+		st.EarlyData, st.EarlyDataAccepted = w.earlyData, w.server13.early
 	}
 	st.tls13 = newConn13(cfg, false, k, ch.Random, rms, readP, w.write)
 	keepHandshakeSecrets(st, cfg, k)

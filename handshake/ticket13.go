@@ -240,6 +240,9 @@ func (c *server13) issueTickets(rms []byte, peer [][]byte, now time.Time) error 
 			Created: now, TicketLifetime: uint32(life / time.Second), TicketAgeAdd: binary.BigEndian.Uint32(add[:]),
 			LocalCertHash: c.credHash(),
 		}
+		if c.cfg.AcceptEarlyData {
+			sess.MaxEarlyData = c.cfg.maxEarlyData()
+		}
 		ticket, err := t.seal(sess)
 		if err != nil {
 			return err
@@ -247,6 +250,9 @@ func (c *server13) issueTickets(rms []byte, peer [][]byte, now time.Time) error 
 		nst := &NewSessionTicket{
 			Version: cipher.VersionTLS13, Lifetime: sess.TicketLifetime, AgeAdd: sess.TicketAgeAdd,
 			Nonce: nonce[:], Ticket: ticket,
+		}
+		if c.cfg.AcceptEarlyData {
+			nst.EarlyData, nst.MaxEarlyDataSize = true, sess.MaxEarlyData
 		}
 		if err := c.hc.write(nst); err != nil {
 			return err
