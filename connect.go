@@ -58,16 +58,20 @@ var handshakeStep = tlsHandshake
 func tlsHandshake(ctx context.Context, s *Socket, cfg *config) (*negotiated, error) {
 	var st *handshake.State
 	var err error
+	var hc *handshake.Config
 	if s.role == RoleClient {
-		hc := cfg.handshakeConfig(s.host, remoteIP(s.transport))
+		hc = cfg.handshakeConfig(s.host, remoteIP(s.transport))
 		cfg.wireTickets(hc, s)
 		cfg.sessionSettings(hc, s)
 		st, err = handshake.Client(ctx, s.rc, hc)
 	} else {
-		hc := cfg.handshakeConfig("", netip.Addr{})
+		hc = cfg.handshakeConfig("", netip.Addr{})
 		cfg.wireTickets(hc, s)
 		cfg.sessionSettings(hc, s)
 		st, err = handshake.Server(ctx, s.rc, hc)
+	}
+	if err == nil {
+		err = s.afterHandshake13(hc, st)
 	}
 	if err != nil {
 		return nil, err

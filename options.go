@@ -1038,7 +1038,9 @@ func UseTicket(tickets ...[]byte) Option { return Option{"use_ticket", tickets} 
 
 // EarlyData is a client's early_data option: data to send as TLS 1.3
 // early data (0-RTT) when resuming. It needs session tickets, and with
-// TicketsManual a UseTicket.
+// TicketsManual a UseTicket. Data that cannot go as early data (no
+// ticket, more than the ticket allows, refused by the server) is sent
+// right after the handshake instead.
 func EarlyData(data []byte) Option { return Option{"early_data", data} }
 
 // EarlyDataEnabled is a server's early_data option (enabled or disabled,

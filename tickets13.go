@@ -25,6 +25,17 @@ package ssl
 // connection it resumes brings new ones. With session_tickets manual each
 // ticket comes to the owner channel as a SessionTicket message, and
 // UseTicket gives tickets back to Connect.
+//
+// Early data (0-RTT): a client's early_data goes with the ClientHello when
+// the ticket offered allows that much (its max_early_data_size); when it
+// cannot go as early data (no ticket, too much, or the server does not
+// take it) it is sent as the first application data right after the
+// handshake, so that it is never lost. A server with {early_data,
+// enabled} allows server_session_ticket_max_early_data bytes per
+// connection (default 16384) and delivers the early data it accepts
+// before anything else, as ordinary data; with anti_replay the binders of
+// the ClientHello messages it took early data with are remembered in a
+// Bloom filter pair of the listen socket.
 
 import (
 	"net"
@@ -45,6 +56,7 @@ type ticketEnv struct {
 	serverStoreSize int
 	clientLifetime  time.Duration
 	clientStoreSize int
+	maxEarlyData    int
 }
 
 func defaultTicketEnv() ticketEnv {
@@ -54,6 +66,7 @@ func defaultTicketEnv() ticketEnv {
 		serverStoreSize: handshake.DefaultTicketStoreSize,
 		clientLifetime:  7200 * time.Second,
 		clientStoreSize: 1000,
+		maxEarlyData:    handshake.DefaultMaxEarlyData,
 	}
 }
 
@@ -90,6 +103,13 @@ func ClientSessionTicketStoreSize(n int) EnvOption {
 	return EnvOption{"client_session_ticket_store_size", n}
 }
 
+// ServerSessionTicketMaxEarlyData is server_session_ticket_max_early_data:
+// the most early data a server with {early_data, enabled} takes per
+// connection, the max_early_data_size of its tickets (default 16384).
+func ServerSessionTicketMaxEarlyData(n int) EnvOption {
+	return EnvOption{"server_session_ticket_max_early_data", n}
+}
+
 // setTicketEnv takes one ticket setting; it reports whether name is one,
 // and why the value is refused.
 func (t *ticketEnv) set(name string, v any) (bool, string) {
@@ -114,6 +134,12 @@ func (t *ticketEnv) set(name string, v any) (bool, string) {
 		} else {
 			t.clientLifetime = d
 		}
+	case "server_session_ticket_max_early_data":
+		n, ok := asInt(v)
+		if !ok || n < 1 || n > 1<<31-1 {
+			return true, "the value must be a positive integer"
+		}
+		t.maxEarlyData = int(n)
 	case "server_session_tickets_amount", "server_session_ticket_store_size", "client_session_ticket_store_size":
 		n, ok := asInt(v)
 		if !ok || n < 1 || n > 1<<31-1 {
@@ -144,6 +170,17 @@ type serverTicketState struct {
 	keys  *session.TicketKeys
 	store *handshake.TicketStore
 	err   error
+
+	filterOnce sync.Once
+	filter     *handshake.ReplayFilter
+}
+
+// replayFilter returns the anti-replay filter, made with b at first use.
+func (st *serverTicketState) replayFilter(b *BloomFilter) *handshake.ReplayFilter {
+	st.filterOnce.Do(func() {
+		st.filter = handshake.NewReplayFilter(b.Window, b.K, uint64(b.M))
+	})
+	return st.filter
 }
 
 func (st *serverTicketState) init() error {
@@ -181,6 +218,14 @@ func (c *config) serverTickets() *handshake.ServerTickets {
 	}
 	t.WithCert = c.sessionTickets == TicketsStatefulWithCert || c.sessionTickets == TicketsStatelessWithCert
 	return t
+}
+
+// ticketStateOf returns the ticket state of a server config.
+func (c *config) ticketStateOf() *serverTicketState {
+	if c.ticketState != nil {
+		return c.ticketState
+	}
+	return processTickets
 }
 
 // SessionTicket is a TLS 1.3 session ticket received by a client with
@@ -313,6 +358,13 @@ func (s *clientTicketStore) len() int {
 func (c *config) wireTickets(hc *handshake.Config, s *Socket) {
 	if c.role == RoleServer {
 		hc.Tickets = c.serverTickets()
+		if hc.Tickets != nil && c.earlyDataEnabled {
+			hc.AcceptEarlyData = true
+			hc.MaxEarlyData = uint32(currentEnv().tickets.maxEarlyData)
+			if c.antiReplay != nil {
+				hc.ReplayFilter = c.ticketStateOf().replayFilter(c.antiReplay)
+			}
+		}
 		if sni := hc.SNI; sni != nil && hc.Tickets != nil {
 			// A configuration chosen by server name issues and takes
 			// the tickets of this one.
@@ -326,6 +378,9 @@ func (c *config) wireTickets(hc *handshake.Config, s *Socket) {
 			}
 		}
 		return
+	}
+	if c.sessionTickets != TicketsDisabled {
+		hc.EarlyData = c.earlyData
 	}
 	switch c.sessionTickets {
 	case TicketsAuto:
@@ -360,6 +415,25 @@ func (c *config) wireTickets(hc *handshake.Config, s *Socket) {
 			s.deliverTicket(SessionTicket{Sock: s, ServerName: sni, Ticket: enc})
 		}
 	}
+}
+
+// afterHandshake13 does what the socket owes 0-RTT data once the
+// handshake is done: a server keeps the early data it accepted as the
+// first data received; a client whose early data did not go as such sends
+// it now.
+func (s *Socket) afterHandshake13(hc *handshake.Config, st *handshake.State) error {
+	if len(st.EarlyData) > 0 {
+		// No reader runs before the socket is established.
+		s.readMu.Lock()
+		s.rbuf = append(append([]byte(nil), st.EarlyData...), s.rbuf...)
+		s.readMu.Unlock()
+	}
+	if s.role == RoleClient && len(hc.EarlyData) > 0 && !st.EarlyDataAccepted {
+		if _, err := st.WriteApplicationData(s.rc, hc.EarlyData); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // deliverTicket puts a ticket on the owner channel if it has room, without

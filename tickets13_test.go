@@ -137,13 +137,16 @@ func TestSessionTicketsManual(t *testing.T) {
 
 // TestTicketEnv: the ticket settings of the application environment.
 func TestTicketEnv(t *testing.T) {
+	if e, err := buildEnv([]EnvOption{ServerSessionTicketMaxEarlyData(100)}); err != nil || e.tickets.maxEarlyData != 100 {
+		t.Fatalf("server_session_ticket_max_early_data: %v", err)
+	}
 	e, err := buildEnv([]EnvOption{ServerSessionTicketLifetime(time.Minute), ServerSessionTicketsAmount(1),
 		ServerSessionTicketStoreSize(5), ClientSessionTicketLifetime(2 * time.Minute), ClientSessionTicketStoreSize(7)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := ticketEnv{serverLifetime: time.Minute, serverAmount: 1, serverStoreSize: 5,
-		clientLifetime: 2 * time.Minute, clientStoreSize: 7}
+		clientLifetime: 2 * time.Minute, clientStoreSize: 7, maxEarlyData: 16384}
 	if e.tickets != want {
 		t.Fatalf("env %+v", e.tickets)
 	}
@@ -152,7 +155,7 @@ func TestTicketEnv(t *testing.T) {
 		t.Fatalf("defaults %+v", d)
 	}
 	for _, bad := range []EnvOption{ServerSessionTicketLifetime(8 * 24 * time.Hour), ServerSessionTicketsAmount(0),
-		ServerSessionTicketStoreSize(-1), ClientSessionTicketLifetime(0), {"client_session_ticket_store_size", "x"}} {
+		ServerSessionTicketStoreSize(-1), ClientSessionTicketLifetime(0), ServerSessionTicketMaxEarlyData(0), {"client_session_ticket_store_size", "x"}} {
 		if _, err := buildEnv([]EnvOption{bad}); err == nil {
 			t.Errorf("%v accepted", bad)
 		}
@@ -182,5 +185,51 @@ func TestClientTicketStore(t *testing.T) {
 	// Nothing is left for a: the other ticket had expired.
 	if got := s.take(a, now, 30*time.Minute); got != nil || s.count(a) != 0 || s.len() != 1 {
 		t.Fatalf("took %+v; %d left", got, s.len())
+	}
+}
+
+// TestEarlyDataSockets: a client in auto mode sends its early_data as
+// 0-RTT data on a resumed connection, and the server delivers it first;
+// without a ticket (first connection), or to a server that does not take
+// early data, the same data comes right after the handshake. With
+// anti_replay the server still takes fresh early data.
+func TestEarlyDataSockets(t *testing.T) {
+	checkLeaks(t)
+	c := newCreds(t)
+	for _, tc := range []struct {
+		name   string
+		server []Option
+		early  bool // the second connection's data goes as early data
+	}{
+		{"enabled", []Option{EarlyDataEnabled(true)}, true},
+		{"anti-replay", []Option{SessionTickets(TicketsStateless), EarlyDataEnabled(true), AntiReplay(AntiReplay10K)}, true},
+		{"disabled", nil, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			opts := append([]Option{IP(mustAddr("127.0.0.1")), SessionTickets(TicketsStateful), Active(false)}, tc.server...)
+			ls, err := Listen(0, c.serverOpts(opts...)...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ls.Close()
+			for i := 0; i < 2; i++ {
+				msg := "early " + tc.name
+				server, client := ticketConn(t, c, ls, SessionTickets(TicketsAuto), EarlyData([]byte(msg)), Active(false))
+				got, err := server.Recv(len(msg), hangLimit)
+				if err != nil || string(got) != msg {
+					t.Fatalf("connection %d: server got %q, %v", i+1, got, err)
+				}
+				if err := client.Send([]byte("after")); err != nil {
+					t.Fatal(err)
+				}
+				if got, err := server.Recv(5, hangLimit); err != nil || string(got) != "after" {
+					t.Fatalf("connection %d: then %q, %v", i+1, got, err)
+				}
+				accepted := server.neg.state.EarlyDataAccepted
+				if want := i == 1 && tc.early; accepted != want {
+					t.Fatalf("connection %d: early data accepted %v, want %v", i+1, accepted, want)
+				}
+			}
+		})
 	}
 }
