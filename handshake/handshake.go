@@ -206,6 +206,7 @@ type Config struct {
 	// from HandleMessage, on the goroutine reading the connection, and
 	// owns the session.
 	OnTicket func(*session.Session)
+
 	// Session resumption of SSL 3.0 and TLS 1.0-1.2 (resume12.go).
 
 	// SessionCache is where sessions are stored and looked up: a
