@@ -85,8 +85,9 @@ type EnvOption struct {
 func SessionLifetime(d time.Duration) EnvOption { return EnvOption{"session_lifetime", d} }
 
 // SessionCacheClientMax is session_cache_client_max: how many sessions the
-// client cache holds (default 1000); the default cache then drops its
-// oldest session for each new one (session.MemoryCache).
+// client cache holds (default 1000). When it is full, the default cache
+// (session.MemoryCache) drops its expired sessions or, if none has
+// expired, invalidates all of them, as the seed says.
 func SessionCacheClientMax(n int) EnvOption { return EnvOption{"session_cache_client_max", n} }
 
 // SessionCB is session_cb: the factory of the session caches, called

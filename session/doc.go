@@ -9,8 +9,9 @@
 //   - Cache is the pluggable store, with its contract: safe for
 //     concurrent use, keys {{Host, Port}, ID} on a client and {Port, ID}
 //     on a server, keys and stored values untrusted. MemoryCache is the
-//     default: a session lifetime, a maximum size, the oldest session
-//     dropped when full.
+//     default: a session lifetime, a maximum size, the sessions of a full
+//     cache invalidated as the seed says (or only the oldest, with
+//     WithDropOldest).
 //   - TicketKeys seal and open tickets (AES-256-GCM, random nonces), with
 //     rotation (current and previous key) or a key set given by the
 //     caller for a fleet of servers.

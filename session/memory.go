@@ -17,10 +17,15 @@ import (
 //     expired sessions at most once a minute (and always when the cache is
 //     full), as Erlang's session validator does.
 //   - Size: at most Max sessions. When a new key is added to a full cache,
-//     the expired sessions go first and, if none was expired, the oldest
-//     session (the least recently added or updated) goes, whatever its
-//     remaining lifetime: current OTP's rule. (OTP 20, the seed, emptied
-//     the whole cache instead; dropping one keeps the others resumable.)
+//     the expired sessions go first; if none was expired, every session
+//     in the cache is invalidated, whatever its remaining lifetime, as
+//     the seed (OTP 20's session_cache_client_max and
+//     session_cache_server_max) says. WithDropOldest chooses the gentler
+//     rule of newer OTP releases instead: only the oldest session (the
+//     least recently added or updated) goes.
+//   - Memory: at most Max sessions, each as large as its peer
+//     certificate chain allows (the handshake bounds it with
+//     max_handshake_size), plus a small per-entry overhead.
 //
 // Its zero value is not usable: make one with NewMemoryCache.
 type MemoryCache struct {
@@ -30,6 +35,7 @@ type MemoryCache struct {
 	max       int
 	fixedLife bool // set by an option: Init keeps it
 	fixedMax  bool
+	dropOne   bool // WithDropOldest
 	now       func() time.Time
 	entries   map[Key]*list.Element // of *memEntry
 	order     *list.List            // oldest first
@@ -65,6 +71,13 @@ func WithMax(n int) MemoryOption {
 			c.max, c.fixedMax = n, true
 		}
 	}
+}
+
+// WithDropOldest makes a full cache drop only its oldest session for a
+// new one, instead of invalidating all of its sessions (the seed's rule,
+// the default).
+func WithDropOldest() MemoryOption {
+	return func(c *MemoryCache) { c.dropOne = true }
 }
 
 // WithClock sets the clock the cache reads (nil: time.Now), for tests.
@@ -147,6 +160,12 @@ func (c *MemoryCache) Update(key Key, s *Session) {
 	}
 	if now.Sub(c.lastSweep) >= time.Minute || c.order.Len() >= c.max {
 		c.sweepLocked(now)
+	}
+	if c.order.Len() >= c.max && !c.dropOne {
+		// The seed's rule: a full cache is invalidated.
+		clear(c.entries)
+		clear(c.byPeer)
+		c.order.Init()
 	}
 	for c.order.Len() >= c.max {
 		c.removeLocked(c.order.Front())

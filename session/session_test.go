@@ -174,11 +174,48 @@ func TestMemoryCacheLifetime(t *testing.T) {
 	}
 }
 
+// TestMemoryCacheFullInvalidates: the default rule of the seed: adding to
+// a full cache with no expired session invalidates every session; an
+// expired one makes room instead.
+func TestMemoryCacheFullInvalidates(t *testing.T) {
+	clk := &fakeClock{t: time.Unix(1800000000, 0)}
+	c := NewMemoryCache(WithClock(clk.now))
+	if err := c.Init(InitArgs{Role: Server, Lifetime: time.Hour, Max: 3}); err != nil {
+		t.Fatal(err)
+	}
+	pk := PartialKey{Port: 443}
+	for i := range 3 {
+		c.Update(MakeKey(pk, []byte{byte(i)}), sessionAt(byte(i), clk.now()))
+	}
+	c.Update(MakeKey(pk, []byte{3}), sessionAt(3, clk.now()))
+	if c.Len() != 1 || c.Lookup(MakeKey(pk, []byte{3})) == nil {
+		t.Fatalf("after adding to a full cache: %d sessions", c.Len())
+	}
+	// Replacing a key of a full cache is not adding.
+	c.Update(MakeKey(pk, []byte{4}), sessionAt(4, clk.now()))
+	c.Update(MakeKey(pk, []byte{5}), sessionAt(5, clk.now()))
+	c.Update(MakeKey(pk, []byte{5}), sessionAt(5, clk.now()))
+	if c.Len() != 3 {
+		t.Fatalf("replacing a key emptied the cache: %d sessions", c.Len())
+	}
+	// An expired session makes room: nothing else goes.
+	c.Update(MakeKey(pk, []byte{6}), sessionAt(6, clk.now().Add(-2*time.Hour)))
+	if c.Len() != 1 {
+		t.Fatalf("%d sessions", c.Len())
+	}
+	c.Update(MakeKey(pk, []byte{7}), sessionAt(7, clk.now()))
+	c.Update(MakeKey(pk, []byte{8}), sessionAt(8, clk.now()))
+	c.Update(MakeKey(pk, []byte{9}), sessionAt(9, clk.now()))
+	if c.Len() != 3 || c.Lookup(MakeKey(pk, []byte{7})) == nil || c.Lookup(MakeKey(pk, []byte{9})) == nil {
+		t.Fatalf("an expired session did not make room: %d sessions", c.Len())
+	}
+}
+
 func TestMemoryCacheMax(t *testing.T) {
 	for _, role := range []Role{Client, Server} {
 		t.Run(role.String(), func(t *testing.T) {
 			clk := &fakeClock{t: time.Unix(1800000000, 0)}
-			c := NewMemoryCache(WithClock(clk.now))
+			c := NewMemoryCache(WithClock(clk.now), WithDropOldest())
 			if err := c.Init(InitArgs{Role: role, Lifetime: time.Hour, Max: 3}); err != nil {
 				t.Fatal(err)
 			}
@@ -226,7 +263,7 @@ func TestMemoryCacheMax(t *testing.T) {
 }
 
 func TestMemoryCacheOptionsWinOverInit(t *testing.T) {
-	c := NewMemoryCache(WithMax(2), WithLifetime(time.Minute))
+	c := NewMemoryCache(WithMax(2), WithLifetime(time.Minute), WithDropOldest())
 	_ = c.Init(InitArgs{Role: Client, Max: 100, Lifetime: time.Hour})
 	for i := range 5 {
 		c.Update(MakeKey(PartialKey{Host: "a", Port: 1}, []byte{byte(i)}), sessionAt(byte(i), time.Now()))
