@@ -228,14 +228,16 @@ func (w *clientWaitSH) sendEarly() error {
 		return err
 	}
 	writeKeyLog(w.cfg.KeyLog, keyLogClientEarly, w.hello.Random[:], sec)
+	// Every record after the first ClientHello has legacy_record_version
+	// 0x0303 (RFC 8446, Section 5.1).
+	if err := hc.rc.SetVersion(cipher.VersionTLS13); err != nil {
+		return err
+	}
 	if o.compat {
 		if err := hc.writeCCS(); err != nil {
 			return err
 		}
 		w.ccsSent = true
-	}
-	if err := hc.rc.SetVersion(cipher.VersionTLS13); err != nil {
-		return err
 	}
 	if _, err := installWrite13(hc.rc, p.suite, sec); err != nil {
 		return err
