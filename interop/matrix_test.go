@@ -49,8 +49,8 @@ var matrixGroups13 = []ssl.NamedCurve{ssl.X25519, ssl.Secp256r1, ssl.Secp384r1, 
 
 // matrixCase is one cell: a version and a suite (OpenSSL name), in TLS
 // 1.3 maybe with the one key share group both sides offer, or the
-// connection with default options (dflt; v and suite are then what must
-// be negotiated, the suite being any TLS 1.3 suite when empty).
+// connection with default options (dflt, v the version it must reach and
+// no suite: any TLS 1.3 suite both sides agree on will do).
 type matrixCase struct {
 	v     ssl.Protocol
 	suite string
