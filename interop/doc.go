@@ -26,6 +26,14 @@
 //     state, malformed messages, a wrong Finished, downgrades, bad records,
 //     renegotiation): the alert on the wire, the end of the transport, the
 //     error our side returns, and no goroutine left behind.
+//   - renegotiation_test.go, renegotiation_peers_test.go and
+//     renegotiation_erlang_test.go: TLS 1.2 renegotiation, both sides
+//     starting it, against scripted peers (wrong RFC 5746 signals,
+//     refusals), OpenSSL (s_server's r and R, s_client's R, OpenSSL 3's
+//     refusal of client-initiated renegotiation), GnuTLS (gnutls-cli
+//     --rehandshake) and Erlang's ssl:renegotiate/1 (an escript of its
+//     own, whose server's rate limit is checked too), data flowing before
+//     and after.
 //   - bench_test.go: handshakes and bulk transfer over loopback TCP,
 //     TLS 1.2 and TLS 1.3, this library against crypto/tls in one run (go
 //     test -bench only).
