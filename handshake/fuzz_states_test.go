@@ -216,6 +216,14 @@ func (c *itemConn) Write(p []byte) (int, error) { return len(p), nil }
 // runFuzzSide runs our client or server against the items and checks what
 // any failure must look like. It returns the state on success.
 func runFuzzSide(t *testing.T, client bool, cfg *handshake.Config, items []byte) *handshake.State {
+	return runFuzzSideHandshake(t, client, cfg, items).st
+}
+
+// fuzzOutcome is the state of the handshake and the final one, after the
+// renegotiations that followed (fuzz_reneg_test.go).
+type fuzzOutcome struct{ st, final *handshake.State }
+
+func runFuzzSideHandshake(t *testing.T, client bool, cfg *handshake.Config, items []byte) fuzzOutcome {
 	ic := &itemConn{items: items}
 	rc := record.NewConn(ic, record.Config{V2HelloCompatible: !client})
 	ic.version = rc.Version
@@ -228,25 +236,33 @@ func runFuzzSide(t *testing.T, client bool, cfg *handshake.Config, items []byte)
 	}
 	if err != nil {
 		checkFuzzError(t, err)
-		return nil
+		return fuzzOutcome{}
 	}
 	if st.Version < cipher.VersionSSL30 || st.Version > cipher.VersionTLS12 || st.Suite == nil || len(st.MasterSecret) != 48 {
 		t.Fatalf("bad state after success: %+v", st)
 	}
-	// Whatever follows goes to HandleMessage, as the socket layer would.
+	// Whatever follows goes to a renegotiation or to HandleMessage, as
+	// the socket layer would.
+	final := st
 	for i := 0; i < 8; i++ {
 		m, err := rc.ReadMessage()
 		if err != nil {
-			return st
+			break
 		}
-		if m.Type == record.TypeHandshake {
-			if err := st.HandleMessage(rc, m.Data); err != nil {
-				checkFuzzError(t, err)
-				return st
-			}
+		if m.Type != record.TypeHandshake {
+			continue
 		}
+		next, did, err := fuzzRenegotiate(t, rc, final, client, m.Data)
+		if !did {
+			err = final.HandleMessage(rc, m.Data)
+		}
+		if err != nil {
+			checkFuzzError(t, err)
+			break
+		}
+		final = next
 	}
-	return st
+	return fuzzOutcome{st: st, final: final}
 }
 
 func checkFuzzError(t *testing.T, err error) {
