@@ -88,7 +88,13 @@ type ConnectionInfo struct {
 // keylog and, in TLS 1.3, client_handshake_traffic_secret,
 // server_handshake_traffic_secret, client_traffic_secret and
 // server_traffic_secret, and ssl option names; other names are ignored,
-// so the result may be empty. Before the handshake it returns ErrNotConnected,
+// so the result may be empty. Current OTP's srp_username and
+// max_fragment_length are never defined here: this library implements
+// neither the SRP key exchange (RFC 5054) nor the max_fragment_length
+// extension (RFC 6066, Section 4; a client does not offer it and a server
+// does not answer it, so records are never limited by it); asking for
+// them gives nothing, as OTP gives nothing for an item a connection does
+// not have. Before the handshake it returns ErrNotConnected,
 // after Close ErrClosed.
 func (s *Socket) ConnectionInformation(items ...string) (ConnectionInfo, error) {
 	neg, cfg, err := s.negotiatedInfo()
@@ -143,6 +149,8 @@ func (s *Socket) ConnectionInformation(items ...string) (ConnectionInfo, error) 
 				return
 			}
 			info.MasterSecret = append([]byte(nil), neg.masterSecret...)
+		case "srp_username", "max_fragment_length":
+			return // never negotiated by this library (see above)
 		case "client_handshake_traffic_secret", "server_handshake_traffic_secret",
 			"client_traffic_secret", "server_traffic_secret", "keylog":
 			if !addSecret(&info, neg, cfg, item) {

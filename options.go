@@ -1187,10 +1187,12 @@ func SendTimeout(d time.Duration) Option { return Option{"send_timeout", d} }
 func SendTimeoutClose(b bool) Option { return Option{"send_timeout_close", b} }
 
 // Buffer is the buffer option: in Erlang the size of the driver's
-// user-level receive buffer (and, with packet line, the length past which
-// gen_tcp cuts a line). Here the record layer sizes its buffers by the
-// records it sees, and a line is limited by PacketSize alone, so the value
-// is checked, stored and reported by Getopts (nil there when never set).
+// user-level receive buffer, and with packet line the length past which
+// gen_tcp cuts a line. Here the record layer sizes its buffers by the
+// records it sees; with packet line, a line longer than the value is
+// delivered in pieces of that many bytes, as gen_tcp does (see Packet; a
+// socket without the option delivers lines whole, as Erlang's ssl does).
+// Getopts reports it (nil when never set).
 func Buffer(n int) Option { return Option{"buffer", n} }
 
 // RecBuf is the recbuf option (SO_RCVBUF).

@@ -18,7 +18,14 @@ import (
 //   - 1, 2, 4: a big-endian length of that many bytes, then the body; the
 //     packet delivered is the body (the header is stripped).
 //   - line: bytes up to and including the line delimiter ('\n' unless
-//     LineDelimiter says otherwise).
+//     LineDelimiter says otherwise). With the buffer option set (Buffer),
+//     a line longer than buffer bytes is delivered in pieces of buffer
+//     bytes, the last one ending with the delimiter, as gen_tcp truncates
+//     lines longer than its receive buffer (erts' packet parser: the
+//     "line buffer full" and "truncated line" cases); packet_size is
+//     checked first, on the whole line. Without the buffer option a line
+//     is whole, as Erlang's ssl delivers it (its decode_packet has no
+//     line_length).
 //   - asn1: one ASN.1 BER element: a tag (the long form, 0x1f and then
 //     bytes with the high bit set, is allowed), a length in the short form
 //     or the long form of 1 to 4 bytes, and the content. As in Erlang, the
@@ -140,6 +147,7 @@ type packetDecoder struct {
 	typ   PacketType
 	limit int  // see packetLimit
 	delim byte // the line delimiter
+	trunc int  // for line, the buffer option: longer lines come in pieces of trunc bytes (0: none)
 	// scanned is, for line, how many bytes at the front of the buffer are
 	// known to hold no delimiter: a long line is searched once, not again
 	// with every record.
@@ -239,13 +247,29 @@ func (d *packetDecoder) line(buf []byte) (total, strip int, err error) {
 			return 0, 0, d.tooLarge(buf, int64(n))
 		}
 		d.scanned = 0
+		if d.trunc > 0 && n > d.trunc {
+			return d.trunc, 0, nil // a truncated line: its first piece
+		}
 		return n, 0, nil
 	}
 	d.scanned = len(buf)
 	if len(buf) > d.limit {
 		return 0, 0, d.tooLarge(buf, int64(len(buf)))
 	}
+	if d.trunc > 0 && len(buf) >= d.trunc {
+		d.scanned = 0
+		return d.trunc, 0, nil // the line buffer is full
+	}
 	return 0, 0, nil
+}
+
+// lineTrunc is the piece size of long lines: the buffer option when it
+// was set, 0 (no pieces) otherwise.
+func lineTrunc(sock *socketOptions) int {
+	if sock.buffer.set {
+		return sock.buffer.v
+	}
+	return 0
 }
 
 // asn1Header reads the tag and length of a BER element; ok is false when

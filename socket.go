@@ -598,6 +598,7 @@ func (s *Socket) extract(length int) ([]byte, bool, error) {
 		d.scanned = 0
 	}
 	d.typ, d.delim, d.limit = sock.packet, sock.lineDelimiter, packetLimit(sock.packetSize)
+	d.trunc = lineTrunc(sock)
 	if len(s.rbuf) == 0 {
 		return nil, false, nil
 	}
