@@ -305,9 +305,10 @@ func erlangSessions(out string) [][2]string {
 
 // TestSessionsErlangClient: Erlang's ssl client with reuse_sessions
 // true, then {reuse_sessions, save} and reuse_session, against our
-// server: every connection succeeds. OTP 25's client offers no session
-// ID in any of these cases (against openssl s_server neither), so each
-// is a full handshake; the test checks that our server stays correct
+// server: every connection succeeds. OTP 25's client, run from an
+// escript, offers no session ID in any of these cases (not to openssl
+// s_server, nor to an Erlang ssl server with reuse_sessions), so each is
+// a full handshake; the test checks that our server stays correct
 // with such a client and logs what Erlang reported, so that a newer OTP
 // that offers its sessions shows here.
 func TestSessionsErlangClient(t *testing.T) {
