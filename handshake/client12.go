@@ -220,13 +220,13 @@ func (c *clientHandshake) sendHello() (*clientHello, error) {
 		h.CipherSuites = append(h.CipherSuites, FallbackSCSV) // RFC 7507, Section 4
 	}
 	c.hc.reneg.renegotiationHello(h)
+	if cfg.hooks != nil && cfg.hooks.clientHello != nil {
+		cfg.hooks.clientHello(h)
+	}
 	if st.offer13 != nil {
 		if err := st.offer13.bind(h); err != nil {
 			return nil, err
 		}
-	}
-	if cfg.hooks != nil && cfg.hooks.clientHello != nil {
-		cfg.hooks.clientHello(h)
 	}
 	if err := c.hc.write(h); err != nil {
 		return nil, err

@@ -446,11 +446,11 @@ func (s *clientStart) next() (clientState13, *State, error) {
 		}
 	}
 	addPSKs(cfg, &h2, offer.psks)
-	if err := bindPSKs(&h2, offer.psks, hc.tr.h); err != nil {
-		return nil, nil, err
-	}
 	if cfg.hooks != nil && cfg.hooks.clientHello != nil {
 		cfg.hooks.clientHello(&h2)
+	}
+	if err := bindPSKs(&h2, offer.psks, hc.tr.h); err != nil {
+		return nil, nil, err
 	}
 	if w.earlySent {
 		// The early data is not taken: the second ClientHello goes in

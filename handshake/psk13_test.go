@@ -198,10 +198,10 @@ func TestPSK13BadBinder(t *testing.T) {
 	cli, srv := only13(t, pki.clientConfig()), only13(t, pki.serverConfig(pki.serverECDSA))
 	srv.Tickets = statelessTickets(t)
 	_, tickets := firstTickets(t, cli, srv)
-	cli.PSKs = tickets[:1]
-	handshake.SetTestHooks(cli, handshake.TestHooks{ClientHello: func(h *handshake.ClientHello) {
-		h.PSKBinders[0][0] ^= 1
-	}})
+	// The client's binder is made with another PSK than the server's.
+	bad := tickets[0].Clone()
+	bad.MasterSecret[0] ^= 1
+	cli.PSKs = []*session.Session{bad}
 	cr, sr := ourPair13(t, cli, srv)
 	var he *handshake.Error
 	if !errors.As(sr.err, &he) || he.Alert.Description != record.DecryptError || he.Alert.Remote {

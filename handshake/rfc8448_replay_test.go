@@ -33,8 +33,8 @@ import (
 // must send the trace's records byte for byte: ClientHello, the server's
 // flights, the client's Finished, application data and alerts. Sections
 // 3 (simple 1-RTT), 5 (HelloRetryRequest), 6 (client authentication) and
-// 7 (compatibility mode) are replayed both ways; Section 4 (resumption
-// and 0-RTT) needs session tickets, which are not implemented.
+// 7 (compatibility mode) are replayed both ways here; Section 4
+// (resumption and 0-RTT) in rfc8448_psk13_test.go.
 //
 // What the replays set beyond randomness, and why:
 //   - the extensions the trace's implementation chose and the order it
@@ -51,9 +51,9 @@ import (
 //     holds only the public key (ECDSA signatures are randomized anyway);
 //     the other side verifies them for real;
 //   - the server's NewSessionTicket of Section 3 is the trace's message,
-//     written through our server's record layer (our server issues no
-//     tickets yet), so that the application data after it has the
-//     trace's sequence numbers.
+//     written through our server's record layer (the trace's ticket is
+//     its server's own opaque value), so that the application data after
+//     it has the trace's sequence numbers.
 
 // rfc8448Row is one value of testdata/rfc8448.tsv.
 type rfc8448Row struct {

@@ -70,7 +70,9 @@ type ServerTickets struct {
 	// it is capped at seven days (RFC 8446, Section 4.6.1).
 	Lifetime time.Duration
 	// Amount is how many tickets are sent after each handshake (Erlang's
-	// server_session_tickets_amount); 0 means DefaultTicketsAmount.
+	// server_session_tickets_amount); 0 means DefaultTicketsAmount, and
+	// a negative value sends none (the server still resumes the tickets
+	// it sent before).
 	Amount int
 	// WithCert keeps the client's certificate chain with the session, so
 	// that a resumed connection reports the client's certificate as the
@@ -78,6 +80,8 @@ type ServerTickets struct {
 	// stateless_with_cert). Without it a resumed connection has no peer
 	// certificate.
 	WithCert bool
+
+	testOpen func([]byte) *session.Session // set by tests only
 }
 
 func (t *ServerTickets) lifetime() time.Duration {
@@ -92,7 +96,10 @@ func (t *ServerTickets) lifetime() time.Duration {
 }
 
 func (t *ServerTickets) amount() int {
-	if t.Amount <= 0 {
+	switch {
+	case t.Amount < 0:
+		return 0
+	case t.Amount == 0:
 		return DefaultTicketsAmount
 	}
 	return t.Amount
@@ -129,6 +136,9 @@ func (t *ServerTickets) seal(sess *session.Session) ([]byte, error) {
 // used): such a ticket is ignored. A stateful ticket is taken out of the
 // store, so that it resumes one connection at most.
 func (t *ServerTickets) open(ticket []byte) *session.Session {
+	if t.testOpen != nil {
+		return t.testOpen(ticket)
+	}
 	if t.Keys != nil {
 		enc, _, err := t.Keys.Open(ticket)
 		if err != nil {
