@@ -50,9 +50,9 @@ func BenchmarkResume13(b *testing.B) {
 		ourCl, ourServ bool
 	}{{"go-go", false, false}, {"ours-client", true, false}, {"ours-server", false, true}, {"ours-ours", true, true}} {
 		for _, resumed := range []bool{false, true} {
-			name := "full/" + pair.name
+			name := "mode=full/pair=" + pair.name
 			if resumed {
-				name = "resumed/" + pair.name
+				name = "mode=resumed/pair=" + pair.name
 			}
 			b.Run(name, func(b *testing.B) {
 				l, err := net.Listen("tcp", "127.0.0.1:0")
