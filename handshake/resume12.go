@@ -559,12 +559,14 @@ func (r *serverResume) run() (st *State, err error) {
 }
 
 // writeTicket seals s into a NewSessionTicket and writes it (RFC 5077,
-// Section 3.3). A ticket that cannot be sealed is sent empty: the client
-// then has none, and the handshake goes on.
+// Section 3.3). A ticket that cannot be sealed, or would not fit the
+// message's 16-bit length (a session with a very long client certificate
+// chain), is sent empty: the client then has none, and the handshake
+// goes on.
 func (h *serverHello) writeTicket(s *session.Session) error {
 	var ticket []byte
 	if enc, err := s.MarshalBinary(); err == nil {
-		if sealed, err := h.cfg.TicketKeys.Seal(enc); err == nil {
+		if sealed, err := h.cfg.TicketKeys.Seal(enc); err == nil && len(sealed) <= 0xffff {
 			ticket = sealed
 		}
 		clear(enc)
