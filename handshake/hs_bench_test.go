@@ -17,7 +17,7 @@ import (
 // sides verifying what they must (the client the server's chain and name),
 // for each pairing of our client and server with crypto/tls's: go-go is
 // the baseline, ours-client and ours-server replace one side, ours-ours
-// both. crypto/tls's session tickets are off, as this library issues none.
+// both. Session tickets and IDs are off on both sides: every handshake is full.
 // The names are key=value pairs (kx=..., pair=...), so that `benchstat
 // -col /pair` sets the pairings side by side. Beside the wall time, each
 // reports the CPU time the process spent per handshake (cpu-ns/op, both
