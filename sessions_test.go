@@ -421,3 +421,31 @@ func TestSessionsFatalAlertInvalidates(t *testing.T) {
 	}
 	_ = client
 }
+
+// TestSessionsSNIHosts: a server whose configuration comes from
+// sni_hosts stores and resumes sessions in the application cache too,
+// with the reuse_session fun of the host's options.
+func TestSessionsSNIHosts(t *testing.T) {
+	checkLeaks(t)
+	resetSessions(t)
+	c := newCreds(t)
+	var mu sync.Mutex
+	asked := 0
+	hostOpts := c.serverOpts(ReuseSession(func(id, peerCert []byte, compression int, suite CipherSuite) bool {
+		mu.Lock()
+		asked++
+		mu.Unlock()
+		return true
+	}))
+	ls := listenTLS12(t, c, SNIHosts(map[string][]Option{"localhost": hostOpts}))
+	first := connectInfo(t, c, port(ls))
+	second := connectInfo(t, c, port(ls))
+	if !second.SessionResumption || !bytes.Equal(first.SessionID, second.SessionID) {
+		t.Fatal("no resumption with an sni_hosts configuration")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if asked != 1 {
+		t.Fatalf("the host's reuse_session was asked %d times", asked)
+	}
+}
