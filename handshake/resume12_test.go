@@ -2,6 +2,7 @@ package handshake_test
 
 import (
 	"bytes"
+	"crypto"
 	"crypto/tls"
 	"sync"
 	"testing"
@@ -457,4 +458,29 @@ func echoTLSWithOurs(tc *tls.Conn, r ourResult) error {
 		return err
 	}
 	return <-errc
+}
+
+// TestResumeTicketNotSealable: a session the server cannot put in a
+// ticket (a client chain longer than a session holds) gets an empty
+// NewSessionTicket; the handshake goes on and the client keeps no ticket.
+func TestResumeTicketNotSealable(t *testing.T) {
+	leakcheck.Check(t)
+	p := newHSPKI(t)
+	cli, srv := resumeConfigs(t, p, suitesByName(t, "ECDHE-ECDSA-AES128-GCM-SHA256")...)
+	cli.SessionTickets12 = true
+	srv.SessionCache = nil
+	srv.TicketKeys, _ = session.NewTicketKeys(0)
+	srv.VerifyPeer = true
+	chain := [][]byte{p.clientECDSA.DER}
+	for range session.MaxChainLen + 1 {
+		chain = append(chain, p.root.DER)
+	}
+	cli.Certificates = []handshake.Credential{{Chain: chain, Key: p.clientECDSA.Key.(crypto.Signer)}}
+	c1, s1 := mustPair(t, cli, srv)
+	if len(s1.PeerCertificates) != len(chain) {
+		t.Fatalf("the server saw %d certificates", len(s1.PeerCertificates))
+	}
+	if c1.Session == nil || len(c1.Session.Ticket) != 0 {
+		t.Fatal("a ticket came for a session that cannot be sealed")
+	}
 }
