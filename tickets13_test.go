@@ -1,6 +1,9 @@
 package ssl
 
 import (
+	"crypto/tls"
+	"io"
+	"net"
 	"testing"
 	"time"
 
@@ -232,4 +235,104 @@ func TestEarlyDataSockets(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSessionTicketsGoTLS: crypto/tls as a client with a
+// ClientSessionCache resumes with a listen socket's tickets, and a client
+// in auto mode resumes with crypto/tls's tickets.
+func TestSessionTicketsGoTLS(t *testing.T) {
+	checkLeaks(t)
+	c := newCreds(t)
+	gc := c.goTLSConfig(t)
+	gc.MinVersion, gc.MaxVersion = tls.VersionTLS13, tls.VersionTLS13
+	gc.ClientSessionCache = tls.NewLRUClientSessionCache(4)
+	t.Run("go-client", func(t *testing.T) {
+		ls, err := Listen(0, c.serverOpts(IP(mustAddr("127.0.0.1")), SessionTickets(TicketsStateless), Active(false))...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ls.Close()
+		for i := 0; i < 2; i++ {
+			done := make(chan error, 1)
+			var resumed bool
+			go func() {
+				conn, err := tls.Dial("tcp", ls.Addr().String(), gc)
+				if err != nil {
+					done <- err
+					return
+				}
+				defer conn.Close()
+				buf := make([]byte, 4)
+				if _, err := io.ReadFull(conn, buf); err != nil {
+					done <- err
+					return
+				}
+				resumed = conn.ConnectionState().DidResume
+				done <- nil
+			}()
+			s, err := ls.TransportAccept(hangLimit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.SSLAccept(hangLimit); err != nil {
+				s.Close()
+				t.Fatal(err)
+			}
+			if err := s.Send([]byte("ping")); err != nil {
+				t.Fatal(err)
+			}
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+			info, err := s.ConnectionInformation("session_resumption")
+			s.Close()
+			if want := i == 1; err != nil || resumed != want || info.SessionResumption != want {
+				t.Fatalf("connection %d: crypto/tls resumed %v, ours %v, want %v (%v)", i+1, resumed, info.SessionResumption, want, err)
+			}
+		}
+	})
+	t.Run("go-server", func(t *testing.T) {
+		srv := c.goTLSConfig(t)
+		srv.MinVersion, srv.MaxVersion = tls.VersionTLS13, tls.VersionTLS13
+		ln, err := tls.Listen("tcp", "127.0.0.1:0", srv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		served := make(chan bool, 2)
+		go func() {
+			for i := 0; i < 2; i++ {
+				conn, err := ln.Accept()
+				if err != nil {
+					served <- false
+					return
+				}
+				buf := make([]byte, 4)
+				_, err = io.ReadFull(conn, buf)
+				if err == nil {
+					_, err = conn.Write(buf)
+				}
+				served <- err == nil && conn.(*tls.Conn).ConnectionState().DidResume
+				conn.Close()
+			}
+		}()
+		for i := 0; i < 2; i++ {
+			s, err := Connect("localhost", ln.Addr().(*net.TCPAddr).Port, c.clientOpts(SessionTickets(TicketsAuto), Active(false)), hangLimit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Send([]byte("ping")); err != nil {
+				t.Fatal(err)
+			}
+			if got, err := s.Recv(4, hangLimit); err != nil || string(got) != "ping" {
+				t.Fatalf("got %q, %v", got, err)
+			}
+			info, _ := s.ConnectionInformation("session_resumption")
+			s.Close()
+			goResumed := <-served
+			if want := i == 1; info.SessionResumption != want || goResumed != want {
+				t.Fatalf("connection %d: ours resumed %v, crypto/tls %v, want %v", i+1, info.SessionResumption, goResumed, want)
+			}
+		}
+	})
 }

@@ -2,12 +2,14 @@ package handshake_test
 
 import (
 	"bytes"
+	"errors"
 	mrand "math/rand"
 	"testing"
 	"time"
 
 	"github.com/otpssl/ssl/handshake"
 	"github.com/otpssl/ssl/internal/leakcheck"
+	"github.com/otpssl/ssl/record"
 	"github.com/otpssl/ssl/session"
 )
 
@@ -141,5 +143,26 @@ func TestReplayFilter(t *testing.T) {
 	}
 	if !f.Fresh([]byte("a"), t0.Add(35*time.Second)) {
 		t.Fatal("a key refused two windows later")
+	}
+}
+
+// TestEarlyData13OverLimit: a client that sends more early data than its
+// ticket allows (here, one that lies about the limit) is refused by the
+// server with unexpected_message in wait_eoed.
+func TestEarlyData13OverLimit(t *testing.T) {
+	leakcheck.Check(t)
+	pki := newHSPKI(t)
+	cli, srv := only13(t, pki.clientConfig()), only13(t, pki.serverConfig(pki.serverECDSA))
+	srv.Tickets = statelessTickets(t)
+	srv.AcceptEarlyData, srv.MaxEarlyData = true, 100
+	tickets := earlyTickets(t, cli, srv)
+	lying := tickets[0].Clone()
+	lying.MaxEarlyData = 1 << 20
+	cli.PSKs = []*session.Session{lying}
+	cli.EarlyData = bytes.Repeat([]byte{7}, 101)
+	_, sr := ourPair13(t, cli, srv)
+	var he *handshake.Error
+	if !errors.As(sr.err, &he) || he.Alert.Description != record.UnexpectedMessage || he.State != "wait_eoed" {
+		t.Fatalf("server: %v", sr.err)
 	}
 }

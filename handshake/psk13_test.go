@@ -211,3 +211,64 @@ func TestPSK13BadBinder(t *testing.T) {
 		t.Fatalf("client: %v", cr.err)
 	}
 }
+
+// TestPSK13StoreBounded: a stateful server's store keeps its newest
+// tickets up to its size; the oldest are gone (a full handshake), the
+// newest resume.
+func TestPSK13StoreBounded(t *testing.T) {
+	leakcheck.Check(t)
+	pki := newHSPKI(t)
+	cli, srv := only13(t, pki.clientConfig()), only13(t, pki.serverConfig(pki.serverECDSA))
+	srv.Tickets = &handshake.ServerTickets{Store: handshake.NewTicketStore(2), Amount: 3}
+	_, tickets := firstTickets(t, cli, srv)
+	if len(tickets) != 3 || srv.Tickets.Store.Len() != 2 {
+		t.Fatalf("%d tickets, the store holds %d", len(tickets), srv.Tickets.Store.Len())
+	}
+	// Each handshake fills the store again with its own tickets: the
+	// newest one of the first handshake resumes, the oldest is gone.
+	for _, c := range []struct {
+		i    int
+		want bool
+	}{{2, true}, {0, false}} {
+		cli.PSKs = tickets[c.i : c.i+1]
+		if st, _ := pair13(t, cli, srv); st.Resumed != c.want {
+			t.Fatalf("ticket %d resumed %v, want %v", c.i, st.Resumed, c.want)
+		}
+	}
+}
+
+// TestPSK13ClientScripted: a server's pre_shared_key answer that does
+// not fit what our client offered ends the handshake in wait_sh.
+func TestPSK13ClientScripted(t *testing.T) {
+	leakcheck.Check(t)
+	pki := newHSPKI(t)
+	sess := func(suite uint16) *session.Session {
+		return &session.Session{Version: cipher.VersionTLS13, CipherSuite: suite, MasterSecret: bytes.Repeat([]byte{1}, 48)[:cipher.SuiteByID(suite).Hash().Size()],
+			Ticket: []byte("ticket"), TicketLifetime: 3600, Created: time.Now(), ServerName: hsServerName}
+	}
+	for _, c := range []struct {
+		name  string
+		psks  []*session.Session
+		index uint16
+		alert record.Description
+	}{
+		{"index-out-of-range", []*session.Session{sess(0x1301)}, 1, record.IllegalParameter},
+		{"not-offered", nil, 0, record.UnsupportedExtension},
+		{"hash-of-another-suite", []*session.Session{sess(0x1302)}, 0, record.IllegalParameter},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := only13(t, pki.clientConfig())
+			cfg.Groups = []handshake.NamedGroup{handshake.X25519}
+			cfg.PSKs = c.psks
+			p := start13(t, pki, true, cfg)
+			ch := p.readClientHello()
+			if len(ch.PSKIdentities) != len(c.psks) {
+				t.Fatalf("%d PSKs offered, want %d", len(ch.PSKIdentities), len(c.psks))
+			}
+			p.send(p.serverHello(func(sh *handshake.ServerHello) {
+				sh.HasSelectedIdentity, sh.SelectedIdentity = true, c.index
+			}))
+			p.expectFailure("wait_sh", c.alert)
+		})
+	}
+}
