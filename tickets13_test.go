@@ -336,3 +336,59 @@ func TestSessionTicketsGoTLS(t *testing.T) {
 		}
 	})
 }
+
+// TestSessionTicketsUpgraded: server sockets made by SSLAcceptConn share
+// the process's ticket keys, so a client in auto mode resumes on a second
+// upgraded connection; its early data arrives in active mode as the first
+// Data message.
+func TestSessionTicketsUpgraded(t *testing.T) {
+	checkLeaks(t)
+	c := newCreds(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	port := l.Addr().(*net.TCPAddr).Port
+	for i := 0; i < 2; i++ {
+		type res struct {
+			s   *Socket
+			err error
+		}
+		ch := make(chan res, 1)
+		go func() {
+			conn, err := l.Accept()
+			if err != nil {
+				ch <- res{nil, err}
+				return
+			}
+			s, err := SSLAcceptConn(conn, c.serverOpts(SessionTickets(TicketsStateless), EarlyDataEnabled(true)), hangLimit)
+			if err != nil {
+				conn.Close()
+			}
+			ch <- res{s, err}
+		}()
+		client, err := Connect("127.0.0.1", port, c.clientOpts(SessionTickets(TicketsAuto), EarlyData([]byte("hello")), Active(false)), hangLimit)
+		r := <-ch
+		if err != nil || r.err != nil {
+			t.Fatalf("Connect: %v; SSLAcceptConn: %v", err, r.err)
+		}
+		server := r.s
+		if got := nextData(t, server, server.Messages()); string(got) != "hello" {
+			t.Fatalf("connection %d: server got %q", i+1, got)
+		}
+		if err := server.Send([]byte("ok")); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := client.Recv(2, hangLimit); err != nil || string(got) != "ok" {
+			t.Fatalf("client got %q, %v", got, err)
+		}
+		info, err := client.ConnectionInformation("session_resumption")
+		if want := i == 1; err != nil || info.SessionResumption != want || server.neg.state.EarlyDataAccepted != want {
+			t.Fatalf("connection %d: resumed %v, early data accepted %v, want %v (%v)", i+1, info.SessionResumption,
+				server.neg.state.EarlyDataAccepted, want, err)
+		}
+		client.Close()
+		server.Close()
+	}
+}
