@@ -367,12 +367,13 @@ func (c *config) wireTickets(hc *handshake.Config, s *Socket) {
 		}
 		if sni := hc.SNI; sni != nil && hc.Tickets != nil {
 			// A configuration chosen by server name issues and takes
-			// the tickets of this one.
-			tickets := hc.Tickets
+			// the tickets of this one, and takes early data as it does.
+			parent := hc
 			hc.SNI = func(name string) (*handshake.Config, error) {
 				sub, err := sni(name)
 				if sub != nil {
-					sub.Tickets = tickets
+					sub.Tickets = parent.Tickets
+					sub.AcceptEarlyData, sub.MaxEarlyData, sub.ReplayFilter = parent.AcceptEarlyData, parent.MaxEarlyData, parent.ReplayFilter
 				}
 				return sub, err
 			}

@@ -1,6 +1,7 @@
 package ssl
 
 import (
+	"crypto"
 	"crypto/tls"
 	"io"
 	"net"
@@ -390,5 +391,30 @@ func TestSessionTicketsUpgraded(t *testing.T) {
 		}
 		client.Close()
 		server.Close()
+	}
+}
+
+// TestSessionTicketsSNIHosts: a listen socket with sni_hosts issues and
+// takes tickets, and early data, for the configuration of the name the
+// client sends.
+func TestSessionTicketsSNIHosts(t *testing.T) {
+	checkLeaks(t)
+	c := newCreds(t)
+	hosts := SNIHosts(map[string][]Option{"localhost": {Cert(c.server.DER, c.root.DER), Key(c.server.Key.(crypto.Signer))}})
+	ls, err := Listen(0, IP(mustAddr("127.0.0.1")), hosts, SessionTickets(TicketsStateless), EarlyDataEnabled(true), Active(false),
+		Cert(c.server.DER, c.root.DER), Key(c.server.Key.(crypto.Signer)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ls.Close()
+	for i := 0; i < 2; i++ {
+		server, client := ticketConn(t, c, ls, SessionTickets(TicketsAuto), EarlyData([]byte("sni")), Active(false))
+		if got, err := server.Recv(3, hangLimit); err != nil || string(got) != "sni" {
+			t.Fatalf("connection %d: %q, %v", i+1, got, err)
+		}
+		resumedBoth(t, server, client, i == 1)
+		if want := i == 1; server.neg.state.EarlyDataAccepted != want {
+			t.Fatalf("connection %d: early data accepted %v", i+1, server.neg.state.EarlyDataAccepted)
+		}
 	}
 }
