@@ -24,7 +24,9 @@ package ssl
 // drops it: a ticket is offered once (RFC 8446, Appendix C.4), and the
 // connection it resumes brings new ones. With session_tickets manual each
 // ticket comes to the owner channel as a SessionTicket message, and
-// UseTicket gives tickets back to Connect.
+// UseTicket gives tickets back to Connect; a value that is not such a
+// ticket (or whose lifetime has run out) is skipped, and the handshake is
+// a full one, as with a ticket the server no longer takes.
 //
 // Early data (0-RTT): a client's early_data goes with the ClientHello when
 // the ticket offered allows that much (its max_early_data_size); when it

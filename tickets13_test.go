@@ -418,3 +418,18 @@ func TestSessionTicketsSNIHosts(t *testing.T) {
 		}
 	}
 }
+
+// TestSessionTicketString: the message renders as OTP's tuple.
+func TestSessionTicketString(t *testing.T) {
+	for _, c := range []struct {
+		m    SessionTicket
+		want string
+	}{
+		{SessionTicket{ServerName: "example.com", Ticket: make([]byte, 300)}, `{ssl,session_ticket,{"example.com",<<300 bytes>>}}`},
+		{SessionTicket{Ticket: []byte{1}}, `{ssl,session_ticket,{undefined,<<1 bytes>>}}`},
+	} {
+		if got := c.m.String(); got != c.want {
+			t.Errorf("%s, want %s", got, c.want)
+		}
+	}
+}
