@@ -389,3 +389,34 @@ func TestRenegotiateGoClient(t *testing.T) {
 		})
 	}
 }
+
+// TestRenegotiateMixedVersions: a side that also offers TLS 1.3 renegotiates
+// a TLS 1.2 connection in TLS 1.2 (its renegotiating hello offers that
+// version alone; no downgrade sentinel in the way).
+func TestRenegotiateMixedVersions(t *testing.T) {
+	checkLeaks(t)
+	noRenegotiationWait(t)
+	c := newCreds(t)
+	for _, tc := range []struct {
+		name                   string
+		serverOpts, clientOpts []Option
+	}{
+		{"server-offers-1.3", nil, []Option{Versions(TLSv1_2)}},
+		{"client-offers-1.3", []Option{Versions(TLSv1_2)}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			server, client := pair(t, c, tc.serverOpts, tc.clientOpts)
+			before := clientRandomOf(t, client)
+			for _, s := range []*Socket{client, server, client} {
+				if err := s.Renegotiate(); err != nil {
+					t.Fatalf("%v: %v", s.role, err)
+				}
+			}
+			sameHandshake(t, server, client, before)
+			if info, _ := client.ConnectionInformation("protocol"); info.Protocol != TLSv1_2 {
+				t.Fatalf("protocol %v", info.Protocol)
+			}
+			pingPong(t, server, client)
+		})
+	}
+}

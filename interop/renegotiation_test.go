@@ -138,3 +138,104 @@ func TestRenegotiationDeclined(t *testing.T) {
 		})
 	}
 }
+
+// noRI drops renegotiation_info from a hello.
+func noRIClient(ch *handshake.ClientHello) { ch.SecureRenegotiationSupported = false }
+func noRIServer(sh *handshake.ServerHello) { sh.SecureRenegotiationSupported = false }
+
+// scriptClientHandshake runs a full client handshake of the script, the
+// first or a renegotiation, with its ClientHello changed by mut; it
+// returns our server's ServerHello.
+func (s *script) clientHandshakeWith(mut func(*handshake.ClientHello)) *handshake.ServerHello {
+	s.t.Helper()
+	s.msgs = nil
+	s.send(s.clientHello(mut))
+	sh := s.readServerFlight()
+	s.write(s.clientKX())
+	s.sendCCS()
+	s.send(s.finishedMsg())
+	s.readCCS()
+	s.readFinished()
+	return sh
+}
+
+// serverHandshakeWith runs a full server handshake of the script, the
+// first or a renegotiation, with its ServerHello changed by mut; it
+// returns our client's ClientHello.
+func (s *script) serverHandshakeWith(p *pki, mut func(*handshake.ServerHello)) *handshake.ClientHello {
+	s.t.Helper()
+	s.msgs = nil
+	ch := s.readClientHello()
+	s.send(s.serverHello(mut), s.certificate(p), s.helloDone())
+	s.readClientKX()
+	s.readCCS()
+	s.readFinished()
+	s.sendCCS()
+	s.send(s.finishedMsg())
+	return ch
+}
+
+// TestInsecureRenegotiation: with secure_renegotiate false, a peer
+// without RFC 5746 connects and renegotiates (insecurely, as OTP allows
+// it): our server accepts the script's renegotiation and answers without
+// renegotiation_info; our client renegotiates with the SCSV alone. With
+// the default (true) such a peer is refused at once, with handshake_failure
+// (see SecureRenegotiate in the handshake package: this library applies
+// it from the first handshake, as OpenSSL 3 clients do).
+func TestInsecureRenegotiation(t *testing.T) {
+	p := newPKI(t)
+	t.Run("our-server", func(t *testing.T) {
+		leakcheck.Check(t)
+		s, ch := scriptClient(t, p, ourServerOpts(p, ssl.SecureRenegotiate(false)))
+		if sh := s.clientHandshakeWith(noRIClient); sh.SecureRenegotiationSupported {
+			t.Fatal("our ServerHello has renegotiation_info for a client without it")
+		}
+		sock, err := waitAccepted(t, ch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := make(chan error, 1)
+		go func() {
+			_, err := recvUntil(sock, "after")
+			got <- err
+		}()
+		sh := s.clientHandshakeWith(noRIClient)
+		if sh.SecureRenegotiationSupported {
+			t.Fatal("renegotiation_info in an insecure renegotiation")
+		}
+		s.sendData([]byte("after"))
+		if err := <-got; err != nil {
+			t.Fatal(err)
+		}
+		if info, _ := sock.ConnectionInformation("client_random"); string(info.ClientRandom) != string(s.cr[:]) {
+			t.Fatal("our server does not report the renegotiated handshake")
+		}
+	})
+	t.Run("our-client", func(t *testing.T) {
+		leakcheck.Check(t)
+		s, ch := scriptServer(t, p, ourClientOpts(p, ssl.SecureRenegotiate(false)))
+		s.serverHandshakeWith(p, noRIServer)
+		sock, err := waitAccepted(t, ch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := make(chan error, 1)
+		go func() { res <- sock.Renegotiate() }()
+		hello := s.serverHandshakeWith(p, noRIServer)
+		if hello.SecureRenegotiationSupported || !hello.HasRenegotiationSCSV() {
+			t.Fatalf("our insecure renegotiation's ClientHello: renegotiation_info %v, SCSV %v",
+				hello.SecureRenegotiationSupported, hello.HasRenegotiationSCSV())
+		}
+		if err := <-res; err != nil {
+			t.Fatalf("Renegotiate: %v", err)
+		}
+		s.sendData([]byte("after"))
+		if _, err := recvUntil(sock, "after"); err != nil {
+			t.Fatal(err)
+		}
+	})
+	// The default refuses such a peer in the first handshake.
+	runNegative(t, p, negCase{name: "our-server", alert: record.HandshakeFailure, state: "hello",
+		cause: handshake.ErrInsecureRenegotiation,
+		run:   func(s *script, _ *pki) { s.send(s.clientHello(noRIClient)) }}, true)
+}
