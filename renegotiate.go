@@ -94,9 +94,11 @@ type renegRequest struct {
 // connection's version: no session is resumed, the server may issue a
 // new session ID, choose another suite (within the configured ones) and
 // another certificate; the peer's certificate is validated again, and
-// Peercert and ConnectionInformation report the new handshake. A server
-// may ask for a client certificate in a renegotiation only (Verify and
-// the other options of the first handshake apply unchanged).
+// Peercert and ConnectionInformation report the new handshake. The
+// options are those of the first handshake (ssl options cannot change):
+// a server with verify_peer asks for the client's certificate again, and
+// our client answers a peer that asks for one only in the renegotiation
+// (OpenSSL's s_server R) with its certificate.
 //
 // Data keeps flowing: what the peer sends during the handshake is
 // delivered in order (active messages or Recv) after it; what this side
@@ -121,8 +123,11 @@ type renegRequest struct {
 //
 // OTP also renegotiates on its own before a TLS 1.0-1.2 write sequence
 // number reaches renegotiate_at (2^28 records by default); this library
-// does not: its record layer's sequence numbers are 64 bits wide and never
-// wrap in practice (a record layer refuses to write before they would).
+// does not: its record layer's sequence numbers are 64 bits wide, never
+// reached in practice, and the record layer ends the connection rather
+// than let one wrap (RFC 5246, Section 6.1). A passive socket takes part
+// in a renegotiation the peer starts when it reads (Recv), as it reads
+// nothing otherwise.
 func (s *Socket) Renegotiate() error {
 	neg, _, err := s.negotiatedInfo()
 	if err != nil {

@@ -420,3 +420,47 @@ func TestRenegotiateMixedVersions(t *testing.T) {
 		})
 	}
 }
+
+// TestRenegotiateClose: Close ends a Renegotiate that waits for the
+// peer's answer, with ErrClosed, and leaves no goroutine behind.
+func TestRenegotiateClose(t *testing.T) {
+	checkLeaks(t)
+	c := newCreds(t)
+	server, _ := passivePair12(t, c) // the client never reads
+	res := make(chan error, 1)
+	go func() { res <- server.Renegotiate() }()
+	for waiting := false; !waiting; time.Sleep(time.Millisecond) {
+		server.mu.Lock()
+		waiting = server.rn.req != nil
+		server.mu.Unlock()
+	}
+	server.Close()
+	select {
+	case err := <-res:
+		if !errors.Is(err, ErrClosed) {
+			t.Fatalf("Renegotiate = %v, want ErrClosed", err)
+		}
+	case <-time.After(hangLimit):
+		t.Fatal("Renegotiate did not return")
+	}
+}
+
+// TestRenegotiateClientTimeout: a server that does not answer the
+// client's renegotiating ClientHello in time (here, one that does not
+// read) makes Renegotiate return ErrRenegotiationRejected; the client's
+// side stays usable for sending.
+func TestRenegotiateClientTimeout(t *testing.T) {
+	checkLeaks(t)
+	old := renegotiationTimeout
+	renegotiationTimeout = 300 * time.Millisecond
+	t.Cleanup(func() { renegotiationTimeout = old })
+	c := newCreds(t)
+	server, client := passivePair12(t, c)
+	if err := client.Renegotiate(); err != ErrRenegotiationRejected {
+		t.Fatalf("Renegotiate = %v, want ErrRenegotiationRejected", err)
+	}
+	if err := client.Send([]byte("still")); err != nil {
+		t.Fatal(err)
+	}
+	_ = server
+}
