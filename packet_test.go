@@ -292,14 +292,17 @@ func TestPacketHeaderOnSend(t *testing.T) {
 }
 
 // FuzzPacketDecoder: no input makes the decoder panic, return a length
-// beyond the buffer or the limit, or loop.
+// beyond the buffer or the limit, or loop; lines cut by the buffer option
+// included.
 func FuzzPacketDecoder(f *testing.F) {
 	for _, c := range packetCases() {
 		f.Add(byte(c.typ), c.delim, uint16(1000), bytes.Join(c.wire, nil))
 	}
 	types := []PacketType{Packet1, Packet2, Packet4, PacketLine, PacketASN1, PacketTPKT, PacketCDR, PacketSunRM, PacketFCGI}
 	f.Fuzz(func(t *testing.T, typ byte, delim byte, limit uint16, in []byte) {
-		d := &packetDecoder{typ: types[int(typ)%len(types)], limit: int(limit) + 1, delim: delim}
+		// The top bits of limit also choose the buffer option's piece size
+		// for long lines (0: whole lines).
+		d := &packetDecoder{typ: types[int(typ)%len(types)], limit: int(limit) + 1, delim: delim, trunc: int(limit >> 12)}
 		for len(in) > 0 {
 			total, strip, err := d.next(in)
 			if err != nil || total == 0 {
