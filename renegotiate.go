@@ -71,6 +71,9 @@ type renegotiation struct {
 	// renegotiation again (zero: now).
 	clientAllowedAt time.Time
 	wait, timeout   time.Duration
+	// running says a renegotiation handshake runs (whoever started it):
+	// its reads must not be interrupted for a request.
+	running bool
 }
 
 // renegRequest is a renegotiation Renegotiate asked for.
@@ -197,7 +200,7 @@ func (s *Socket) awaitRenegotiation(req *renegRequest) error {
 			return req.err
 		}
 		s.mu.Lock()
-		if !req.started && !req.server {
+		if !req.started && !req.server && !s.rn.running {
 			// Wake the holder of the read side: a blocked read or
 			// message send gives up and looks at the request. The
 			// deadline comes first: interruptSendLocked lets go of mu
@@ -404,7 +407,16 @@ func (s *Socket) runRenegotiation(neg *negotiated, hello []byte) {
 		req = nil
 	}
 	deadline := time.Now().Add(s.rn.timeout)
+	// From here on a request no longer interrupts the reads
+	// (awaitRenegotiation), and the deadline is the handshake's.
+	s.rn.running = true
+	s.setReadDeadlineLocked(deadline)
 	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.rn.running = false
+		s.mu.Unlock()
+	}()
 
 	s.writeMu.Lock()
 	s.mu.Lock()

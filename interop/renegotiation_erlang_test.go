@@ -126,6 +126,16 @@ func TestRenegotiationErlang(t *testing.T) {
 			if bytes.Equal(before, clientRandom(t, sock)) {
 				t.Fatal("no new handshake")
 			}
+			if ourServer {
+				// Erlang's client (OTP 25) fails a renegotiation with
+				// unexpected_message when application data comes in the
+				// same read as the server's last Finished (its debug log
+				// shows it reading the data record before it handles the
+				// Finished): give it time to finish before data follows.
+				// The protocol allows the data at once; this is a quirk
+				// of that peer, not a condition of ours.
+				time.Sleep(300 * time.Millisecond)
+			}
 			echo(t, sock, "after ours\n")
 			if !ourServer {
 				// OTP's ?WAIT_TO_ALLOW_RENEGOTIATION: 12 s before the
