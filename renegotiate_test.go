@@ -2,14 +2,19 @@ package ssl
 
 import (
 	"bytes"
+	"crypto"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/otpssl/ssl/internal/testpki"
+	"github.com/otpssl/ssl/record"
 )
 
 // recvAsync receives n bytes on s in another goroutine.
@@ -470,4 +475,60 @@ func TestRenegotiateClientTimeout(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = server
+}
+
+// TestRenegotiatePeerCertificate: a renegotiation may change the server's
+// certificate (here sni_fun gives another one the second time): our
+// client validates it again, Peercert reports the new one; an untrusted
+// one ends the connection with the validation's alert.
+func TestRenegotiatePeerCertificate(t *testing.T) {
+	checkLeaks(t)
+	c := newCreds(t)
+	pki := testpki.New(t)
+	other := pki.Root("Other Root")
+	for _, trusted := range []bool{true, false} {
+		t.Run(map[bool]string{true: "trusted", false: "untrusted"}[trusted], func(t *testing.T) {
+			second := c.root.Issue("localhost again", testpki.DNS("localhost"))
+			if !trusted {
+				second = other.Issue("localhost untrusted", testpki.DNS("localhost"))
+			}
+			var mu sync.Mutex
+			calls := 0
+			sni := SNIFun(func(string) []Option {
+				mu.Lock()
+				defer mu.Unlock()
+				if calls++; calls == 1 {
+					return nil
+				}
+				return []Option{Cert(second.DER), Key(second.Key.(crypto.Signer))}
+			})
+			server, client := pair(t, c, []Option{Versions(TLSv1_2), Active(false), sni}, []Option{Versions(TLSv1_2), Active(false)})
+			first, _ := client.Peercert()
+			got := recvAsync(server, 2)
+			err := client.Renegotiate()
+			if !trusted {
+				var ae *AlertError
+				if !errors.As(err, &ae) || record.Description(ae.Description) != record.UnknownCA || ae.Remote {
+					t.Fatalf("Renegotiate = %v, want the unknown_ca we send", err)
+				}
+				if r := <-got; r.err == nil {
+					t.Fatal("the server's Recv went on")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			now, _ := client.Peercert()
+			if bytes.Equal(first, now) || !bytes.Equal(now, second.DER) {
+				t.Fatal("Peercert does not report the renegotiated certificate")
+			}
+			if err := client.Send([]byte("ok")); err != nil {
+				t.Fatal(err)
+			}
+			if r := <-got; r.err != nil || string(r.b) != "ok" {
+				t.Fatalf("Recv %q, %v", r.b, r.err)
+			}
+		})
+	}
 }
