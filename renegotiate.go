@@ -271,10 +271,11 @@ func (s *Socket) readEndError() error {
 // renegotiationDueLocked reports whether the holder of the read side has
 // something to do for a request: start a client's handshake, or read for
 // a server's HelloRequest's answer rather than wait for the owner to take
-// a message. mu held.
+// a message (while what it keeps is below maxRenegotiationData). mu and
+// readMu held.
 func (s *Socket) renegotiationDueLocked() bool {
 	req := s.rn.req
-	return req != nil && !req.started
+	return req != nil && !req.started && (!req.server || len(s.rbuf) < maxRenegotiationData)
 }
 
 // renegotiationStartDueLocked reports whether a client's request waits
