@@ -9,8 +9,11 @@ import (
 // handshake (msg is the whole message with its header, as
 // record.Conn.ReadMessage delivers it), in the connection state.
 //
-// Renegotiation is not implemented yet, so both sides refuse it as
-// Erlang's ssl does when it does not renegotiate:
+// A renegotiation (renegotiation.go) is started by the caller, which
+// decides whether it is welcome (RenegotiateClient for a HelloRequest,
+// RenegotiateServer for a ClientHello); HandleMessage is what refuses one,
+// as Erlang's ssl does when it does not renegotiate (a server's
+// client_renegotiation false or its rate limit, an SSL 3.0 connection):
 //
 //   - a client receiving a HelloRequest answers with a no_renegotiation
 //     warning alert (RFC 5746, Section 4.2; RFC 5246, Section 7.4.1.1) and
