@@ -532,3 +532,71 @@ func TestRenegotiatePeerCertificate(t *testing.T) {
 		})
 	}
 }
+
+// TestRenegotiateOlderVersions renegotiates TLS 1.0 and 1.1 connections
+// (their PRF and CBC suites) both ways; SSL 3.0 does not renegotiate.
+func TestRenegotiateOlderVersions(t *testing.T) {
+	checkLeaks(t)
+	noRenegotiationWait(t)
+	c := newCreds(t)
+	for _, v := range []Protocol{TLSv1, TLSv1_1} {
+		t.Run(v.String(), func(t *testing.T) {
+			opts := []Option{Versions(v), Ciphers(mustSuite(t, "ECDHE-ECDSA-AES128-SHA"))}
+			server, client := pair(t, c, opts, opts)
+			before := clientRandomOf(t, client)
+			for _, s := range []*Socket{client, server} {
+				if err := s.Renegotiate(); err != nil {
+					t.Fatalf("%v: %v", s.role, err)
+				}
+			}
+			sameHandshake(t, server, client, before)
+			if info, _ := client.ConnectionInformation("protocol"); info.Protocol != v {
+				t.Fatalf("protocol %v", info.Protocol)
+			}
+			pingPongSplit(t, server, client)
+		})
+	}
+}
+
+// pingPongSplit is pingPong where records may be split 1/n-1 (TLS 1.0 and
+// SSL 3.0 beast_mitigation): the data may come in two messages.
+func pingPongSplit(t *testing.T, server, client *Socket) {
+	t.Helper()
+	for _, p := range [][2]*Socket{{client, server}, {server, client}} {
+		if err := p[0].Send([]byte("ping")); err != nil {
+			t.Fatal(err)
+		}
+		var got []byte
+		for len(got) < 4 {
+			select {
+			case m := <-p[1].Messages():
+				d, ok := m.(Data)
+				if !ok {
+					t.Fatalf("got %#v", m)
+				}
+				got = append(got, d.Data...)
+			case <-time.After(hangLimit):
+				t.Fatal("no data")
+			}
+		}
+		if string(got) != "ping" {
+			t.Fatalf("got %q", got)
+		}
+	}
+}
+
+// TestRenegotiateSSL30: an SSL 3.0 connection does not renegotiate
+// (notsup); the connection goes on.
+func TestRenegotiateSSL30(t *testing.T) {
+	checkLeaks(t)
+	c := newCreds(t)
+	opts := []Option{Versions(SSLv3), Ciphers(mustSuite(t, "AES128-SHA"))}
+	rsa := testpki.New(t).Root("SSL 3.0 RSA", testpki.Key(testpki.RSA2048))
+	server, client := pair(t, c, append(opts, Cert(rsa.DER), Key(rsa.Key.(crypto.Signer))), append(opts, Verify(VerifyNone)))
+	for _, s := range []*Socket{server, client} {
+		if err := s.Renegotiate(); !errors.Is(err, ErrNotSupported) {
+			t.Fatalf("%v: %v", s.role, err)
+		}
+	}
+	pingPongSplit(t, server, client)
+}
