@@ -81,7 +81,11 @@ func (s *Socket) stopReaderLocked() chan struct{} {
 	if !s.stopReader {
 		s.stopReader = true
 		s.interruptSendLocked()
-		s.setReadDeadlineLocked(aLongTimeAgo)
+		if !s.rn.running {
+			// A renegotiation the reader runs is not cut short: the
+			// reader stops after it (renegotiate.go).
+			s.setReadDeadlineLocked(aLongTimeAgo)
+		}
 	}
 	return s.readerDone
 }

@@ -96,7 +96,7 @@ func (s *Socket) hibernate() {
 		return
 	}
 	s.mu.Lock()
-	if !s.closed && !s.transportClosed {
+	if !s.closed && !s.transportClosed && !s.rn.running { // a renegotiation is not idle (renegotiate.go)
 		s.hibWanted = true
 		s.setReadDeadlineLocked(aLongTimeAgo)
 	}

@@ -600,3 +600,69 @@ func TestRenegotiateSSL30(t *testing.T) {
 	}
 	pingPongSplit(t, server, client)
 }
+
+// slowSigner takes its time to sign, so that a handshake waits for it.
+type slowSigner struct {
+	crypto.Signer
+	d time.Duration
+}
+
+func (s slowSigner) Sign(r io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
+	time.Sleep(s.d)
+	return s.Signer.Sign(r, digest, opts)
+}
+
+// TestRenegotiateNotInterrupted: neither hibernate_after firing nor a
+// switch to passive mode cuts short a renegotiation the server's active
+// reader runs while it waits for the client (whose certificate signature
+// takes a while).
+func TestRenegotiateNotInterrupted(t *testing.T) {
+	checkLeaks(t)
+	c := newCreds(t)
+	cl := c.root.Issue("client")
+	clientOpts := []Option{Versions(TLSv1_2), Active(false), Cert(cl.DER), Key(slowSigner{cl.Key.(crypto.Signer), 300 * time.Millisecond})}
+	for _, how := range []string{"hibernate_after", "setopts-passive"} {
+		t.Run(how, func(t *testing.T) {
+			serverOpts := []Option{Versions(TLSv1_2), Verify(VerifyPeer), CACerts(c.root.DER)}
+			if how == "hibernate_after" {
+				serverOpts = append(serverOpts, HibernateAfter(20*time.Millisecond))
+			}
+			server, client := pair(t, c, serverOpts, clientOpts)
+			before := clientRandomOf(t, client)
+			res := make(chan error, 1)
+			go func() { res <- client.Renegotiate() }()
+			if how == "setopts-passive" {
+				// Once the server's reader runs the handshake.
+				for running := false; !running; time.Sleep(time.Millisecond) {
+					server.mu.Lock()
+					running = server.rn.running
+					server.mu.Unlock()
+				}
+				if err := server.Setopts(Active(false)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := <-res; err != nil {
+				t.Fatalf("Renegotiate: %v", err)
+			}
+			sameHandshake(t, server, client, before)
+			if err := client.Send([]byte("after")); err != nil {
+				t.Fatal(err)
+			}
+			if how == "setopts-passive" {
+				if got, err := server.Recv(5, hangLimit); err != nil || string(got) != "after" {
+					t.Fatalf("Recv %q, %v", got, err)
+				}
+				return
+			}
+			select {
+			case m := <-server.Messages():
+				if d, ok := m.(Data); !ok || string(d.Data) != "after" {
+					t.Fatalf("got %#v", m)
+				}
+			case <-time.After(hangLimit):
+				t.Fatal("no data")
+			}
+		})
+	}
+}
