@@ -93,10 +93,12 @@ type renegRequest struct {
 //
 // Only secure renegotiation (RFC 5746) is done, unless SecureRenegotiate
 // is false, which allows an insecure one with a peer lacking RFC 5746, as
-// OTP allows it. The renegotiation is always a full handshake of the
-// connection's version: no session is resumed, the server may issue a
-// new session ID, choose another suite (within the configured ones) and
-// another certificate; the peer's certificate is validated again, and
+// OTP allows it. The renegotiation keeps the connection's version. Our
+// client's is a full handshake (it offers no session to resume); our
+// server resumes a session a renegotiating client offers (Erlang's client
+// may), as its first handshakes do. The server may issue a new session
+// ID, choose another suite (within the configured ones) and another
+// certificate; the peer's certificate is validated again, and
 // Peercert and ConnectionInformation report the new handshake. The
 // options are those of the first handshake (ssl options cannot change):
 // a server with verify_peer asks for the client's certificate again, and
