@@ -250,10 +250,16 @@ func (s *Socket) driveRenegotiation(req *renegRequest) {
 		}
 		if _, err := s.fill(req.deadline, nil, false); err != nil {
 			s.mu.Lock()
-			expired := !req.started && !time.Now().Before(req.deadline)
+			waiting := !req.started
+			expired := waiting && !time.Now().Before(req.deadline)
 			s.mu.Unlock()
-			if expired {
+			switch {
+			case expired:
 				s.finishRenegotiation(req, ErrRenegotiationRejected)
+			case waiting:
+				// The net.Conn read deadline (SetReadDeadline) ran out
+				// first: the wait ends with it.
+				s.finishRenegotiation(req, NewTimeoutError("renegotiate", err))
 			}
 		}
 	}
@@ -288,9 +294,9 @@ func (s *Socket) renegotiationStartDueLocked() bool {
 }
 
 // serveRenegotiation does what a request asks of the holder of the read
-// side: a client's handshake starts; for a server's request it reads one
-// message (a ClientHello starts the handshake, postHandshake). readMu
-// held.
+// side: a client's handshake starts; for a server's request the active
+// reader reads one message instead of delivering (a ClientHello starts
+// the handshake, postHandshake). readMu held.
 func (s *Socket) serveRenegotiation() {
 	s.mu.Lock()
 	req, neg := s.rn.req, s.neg
@@ -305,14 +311,10 @@ func (s *Socket) serveRenegotiation() {
 	if len(s.rbuf) >= maxRenegotiationData {
 		return
 	}
-	if _, err := s.fill(req.deadline, nil, false); err != nil {
-		s.mu.Lock()
-		expired := !req.started && !time.Now().Before(req.deadline)
-		s.mu.Unlock()
-		if expired {
-			s.finishRenegotiation(req, ErrRenegotiationRejected)
-		}
-	}
+	// Only the active reader comes here for a server's request: it reads
+	// as it always does, without a deadline (Renegotiate ends the request
+	// when it expires).
+	_, _ = s.fill(time.Time{}, nil, true)
 }
 
 // finishRenegotiation ends req with err, once.
