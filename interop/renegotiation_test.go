@@ -1,11 +1,13 @@
 package interop_test
 
 import (
+	"bytes"
 	"errors"
 	"testing"
 	"time"
 
 	ssl "github.com/otpssl/ssl"
+	"github.com/otpssl/ssl/cipher"
 	"github.com/otpssl/ssl/handshake"
 	"github.com/otpssl/ssl/internal/leakcheck"
 	"github.com/otpssl/ssl/record"
@@ -238,4 +240,60 @@ func TestInsecureRenegotiation(t *testing.T) {
 	runNegative(t, p, negCase{name: "our-server", alert: record.HandshakeFailure, state: "hello",
 		cause: handshake.ErrInsecureRenegotiation,
 		run:   func(s *script, _ *pki) { s.send(s.clientHello(noRIClient)) }}, true)
+}
+
+// TestRenegotiationResumed: a client may offer the connection's session
+// in its renegotiating ClientHello; our server resumes it (an abbreviated
+// handshake) with the renegotiation_info of RFC 5746, Section 3.7, and
+// the new keys derived from the session's master secret and the new
+// randoms.
+func TestRenegotiationResumed(t *testing.T) {
+	p := newPKI(t)
+	leakcheck.Check(t)
+	s, ch := scriptClient(t, p, ourServerOpts(p, ssl.Active(false)))
+	first := s.clientHandshakeWith(nil)
+	if len(first.SessionID) == 0 {
+		t.Skip("our server issued no session ID")
+	}
+	sock, err := waitAccepted(t, ch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan error, 1)
+	go func() {
+		_, err := recvUntil(sock, "after")
+		got <- err
+	}()
+	clientVD, serverVD := s.verify, s.peerVerify
+	s.msgs = nil
+	s.send(s.clientHello(func(ch *handshake.ClientHello) {
+		ch.SessionID = first.SessionID
+		ch.SecureRenegotiation = clientVD
+	}))
+	sh, err := handshake.UnmarshalServerHello(s.expect(handshake.TypeServerHello))
+	s.check(err)
+	if !bytes.Equal(sh.SessionID, first.SessionID) {
+		t.Fatalf("our server did not resume: session ID %x, offered %x", sh.SessionID, first.SessionID)
+	}
+	if !bytes.Equal(sh.SecureRenegotiation, append(append([]byte{}, clientVD...), serverVD...)) {
+		t.Fatalf("renegotiation_info %x, want the two verify_data", sh.SecureRenegotiation)
+	}
+	s.sr = sh.Random
+	s.keys = cipher.DeriveKeys(s.v, s.suite, s.master, s.cr[:], s.sr[:])
+	s.readCCS()
+	s.readFinished()
+	s.sendCCS()
+	s.send(s.finishedMsg())
+	s.sendData([]byte("after"))
+	if err := <-got; err != nil {
+		t.Fatal(err)
+	}
+	info, err := sock.ConnectionInformation("session_resumption", "client_random")
+	if err != nil || !info.SessionResumption || !bytes.Equal(info.ClientRandom, s.cr[:]) {
+		t.Fatalf("our server reports %+v, %v", info, err)
+	}
+	if err := sock.Send([]byte("back")); err != nil {
+		t.Fatal(err)
+	}
+	s.readData("back")
 }
