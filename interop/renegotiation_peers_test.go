@@ -182,31 +182,67 @@ func TestRenegotiationOpenSSL(t *testing.T) {
 		exchange(t, sock, proc, "after")
 	})
 
-	t.Run("our-server/s_client-R", func(t *testing.T) {
+	// OpenSSL always signals RFC 5746, so it cannot stand for a legacy
+	// peer (the scripted peers of renegotiation_test.go do): with
+	// secure_renegotiate false our server still signals it, so an
+	// s_client that refuses legacy servers (-no_legacy_server_connect)
+	// connects, and its R renegotiates securely; likewise our client with
+	// secure_renegotiate false against s_server -legacy_renegotiation.
+	for _, legacy := range []bool{false, true} {
+		name := map[bool]string{false: "our-server/s_client-R", true: "our-server/secure_renegotiate-false/s_client-no_legacy_server_connect-R"}[legacy]
+		t.Run(name, func(t *testing.T) { opensslClientR(t, p, legacy) })
+	}
+	t.Run("our-client/secure_renegotiate-false/s_server-legacy_renegotiation", func(t *testing.T) {
 		leakcheck.Check(t)
-		ls, port := listen(t, append(ourCert(p.serverRSA), ssl.Versions(ssl.TLSv1_2))...)
-		ch := acceptOne(t, ls)
-		proc := peertest.Start(t, "openssl", "s_client", "-connect", "127.0.0.1:"+strconv.Itoa(port),
-			"-CAfile", p.rootFile(t), "-servername", serverName)
-		sock, err := waitAccepted(t, ch)
+		proc, port := opensslServer(t, p, "-client_renegotiation", "-legacy_renegotiation")
+		sock, err := connect(port, p.clientOpts(ssl.Versions(ssl.TLSv1_2), ssl.SecureRenegotiate(false)))
 		if err != nil {
 			t.Fatal(err)
 		}
-		before := clientRandom(t, sock)
-		got := recvAsync(sock, "after R")
-		if _, err := proc.Stdin.Write([]byte("R\n")); err != nil {
-			t.Fatal(err)
+		defer sock.Close()
+		if err := sock.Renegotiate(); err != nil {
+			t.Fatalf("Renegotiate: %v\n%s", err, proc.Output())
 		}
-		waitNewHandshake(t, sock, before)
-		if _, err := proc.Stdin.Write([]byte("after R\n")); err != nil {
-			t.Fatal(err)
+		exchange(t, sock, proc, "after")
+		if !strings.Contains(proc.Output(), "Secure Renegotiation IS supported") {
+			t.Fatalf("s_server does not report secure renegotiation:\n%s", proc.Output())
 		}
-		wait(t, got)
-		if err := sock.Send([]byte("to openssl after R\n")); err != nil {
-			t.Fatal(err)
-		}
-		waitOutput(t, proc, "to openssl after R\n")
 	})
+}
+
+// opensslClientR runs s_client against our server and its R command;
+// with legacy, our server has secure_renegotiate false and s_client
+// refuses servers without RFC 5746.
+func opensslClientR(t *testing.T, p *pki, legacy bool) {
+	leakcheck.Check(t)
+	opts := append(ourCert(p.serverRSA), ssl.Versions(ssl.TLSv1_2))
+	args := []string{"s_client", "-connect", "", "-CAfile", p.rootFile(t), "-servername", serverName}
+	if legacy {
+		opts = append(opts, ssl.SecureRenegotiate(false))
+		args = append(args, "-no_legacy_server_connect")
+	}
+	ls, port := listen(t, opts...)
+	ch := acceptOne(t, ls)
+	args[2] = "127.0.0.1:" + strconv.Itoa(port)
+	proc := peertest.Start(t, "openssl", args...)
+	sock, err := waitAccepted(t, ch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := clientRandom(t, sock)
+	got := recvAsync(sock, "after R")
+	if _, err := proc.Stdin.Write([]byte("R\n")); err != nil {
+		t.Fatal(err)
+	}
+	waitNewHandshake(t, sock, before)
+	if _, err := proc.Stdin.Write([]byte("after R\n")); err != nil {
+		t.Fatal(err)
+	}
+	wait(t, got)
+	if err := sock.Send([]byte("to openssl after R\n")); err != nil {
+		t.Fatal(err)
+	}
+	waitOutput(t, proc, "to openssl after R\n")
 }
 
 // exchange sends a line each way between our socket and a peer process
