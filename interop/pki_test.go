@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -21,8 +22,13 @@ const serverName = "server.test"
 // pki is the certificates of one test, generated fresh, with their PEM
 // files for the outside peers.
 type pki struct {
-	dir  string
-	seq  atomic.Int64
+	dir string
+	seq atomic.Int64
+
+	rootOnce sync.Once
+	rootPath string
+	rootErr  error
+
 	root *testpki.Cert // RSA, so that every certificate is RSA-signed (TLS 1.0 peers)
 
 	serverRSA, serverECDSA *testpki.Cert
@@ -75,8 +81,20 @@ func (p *pki) file(t testing.TB, name string, data []byte) string {
 	return path
 }
 
-// rootFile is the PEM file of the trusted root.
-func (p *pki) rootFile(t testing.TB) string { return p.file(t, "root.pem", p.root.PEM()) }
+// rootFile is the PEM file of the trusted root, written once: subtests
+// running in parallel hand it to peers that may be reading it, so it is
+// never rewritten.
+func (p *pki) rootFile(t testing.TB) string {
+	t.Helper()
+	p.rootOnce.Do(func() {
+		p.rootPath = filepath.Join(p.dir, "root.pem")
+		p.rootErr = os.WriteFile(p.rootPath, p.root.PEM(), 0o600)
+	})
+	if p.rootErr != nil {
+		t.Fatal(p.rootErr)
+	}
+	return p.rootPath
+}
 
 // files writes c and its key as name-N.pem and name-N.key. Every call
 // makes new files: Erlang caches PEM files by name, so a name must never
