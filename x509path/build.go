@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"crypto/x509"
 	"errors"
+	"runtime"
 	"sort"
 	"sync"
+	"weak"
 )
 
 // Path building: from the peer certificate up to a trust anchor, through
@@ -135,6 +137,76 @@ func trustedCertData(der []byte) (*certData, bool) {
 	trustCache.m[string(c.Raw)] = cd
 	trustCache.Unlock()
 	return cd, true
+}
+
+// peerCache interns the parsed data of the certificates peers send, keyed
+// by their DER encoding, as long as something still holds it: a client
+// connecting again and again to one server (or a server whose clients
+// present the same certificates) parses each certificate once, not once
+// per handshake, as crypto/tls's client does. The entries are weak: one
+// lives while the data is referenced (by a running validation, a Result or
+// the connection that keeps it) and until the garbage collector has
+// reclaimed it, after which a cleanup removes it. The map is also bounded
+// (maxPeerCache): when full, certificates are parsed without interning.
+// The shared data is never modified after newCertData.
+var peerCache struct {
+	sync.Mutex
+	m map[string]weak.Pointer[certData]
+}
+
+const maxPeerCache = 4096
+
+// peerCacheEntry is what the cleanup of an interned certificate needs to
+// remove its entry, and only its own (a later one may have replaced it).
+type peerCacheEntry struct {
+	key string
+	wp  weak.Pointer[certData]
+}
+
+// chainCertData returns the parsed data of der, a certificate the peer
+// sent, from peerCache or parsed now.
+func chainCertData(der []byte) (*certData, error) {
+	peerCache.Lock()
+	wp, ok := peerCache.m[string(der)]
+	peerCache.Unlock()
+	if ok {
+		if cd := wp.Value(); cd != nil {
+			return cd, nil
+		}
+	}
+	c, err := x509.ParseCertificate(bytes.Clone(der))
+	if err != nil {
+		return nil, err
+	}
+	cd := newCertData(c)
+	peerCache.Lock()
+	if peerCache.m == nil {
+		peerCache.m = map[string]weak.Pointer[certData]{}
+	}
+	if old, ok := peerCache.m[string(der)]; ok {
+		if prev := old.Value(); prev != nil {
+			// Another validation interned it meanwhile.
+			peerCache.Unlock()
+			return prev, nil
+		}
+	}
+	if len(peerCache.m) < maxPeerCache {
+		e := peerCacheEntry{key: string(c.Raw), wp: weak.Make(cd)}
+		peerCache.m[e.key] = e.wp
+		runtime.AddCleanup(cd, removePeerCacheEntry, e)
+	}
+	peerCache.Unlock()
+	return cd, nil
+}
+
+// removePeerCacheEntry forgets an interned certificate the garbage
+// collector reclaimed.
+func removePeerCacheEntry(e peerCacheEntry) {
+	peerCache.Lock()
+	if wp, ok := peerCache.m[e.key]; ok && wp == e.wp {
+		delete(peerCache.m, e.key)
+	}
+	peerCache.Unlock()
 }
 
 // akiKeyID returns the key identifier of the authority key identifier.

@@ -126,8 +126,9 @@ type Options struct {
 type Result struct {
 	// Path is the validated path, peer first and the trust anchor last
 	// (a single certificate when the peer is its own anchor). Trusted
-	// certificates are parsed once and shared between calls: do not
-	// modify the certificates.
+	// certificates are parsed once and shared between calls, and so are
+	// the peer's while one call still holds them (a certificate sent again
+	// is not parsed again): do not modify the certificates.
 	Path []*x509.Certificate
 	// Anchor is the trust anchor, the last certificate of Path.
 	Anchor *x509.Certificate

@@ -118,13 +118,13 @@ func Validate(chain [][]byte, opts Options) (*Result, error) {
 	}
 
 	// Parse the chain; every certificate must parse.
-	parsed := make([]*x509.Certificate, len(chain))
+	parsed := make([]*certData, len(chain))
 	for i, der := range chain {
-		c, err := x509.ParseCertificate(bytes.Clone(der))
+		cd, err := chainCertData(der)
 		if err != nil {
 			return nil, BadCertError{Reason: DecodeFailure{Index: i, Detail: err.Error()}}
 		}
-		parsed[i] = c
+		parsed[i] = cd
 	}
 	byDER := map[string]int{}
 	add := func(cd *certData) *certInfo {
@@ -140,8 +140,8 @@ func Validate(chain [][]byte, opts Options) (*Result, error) {
 		}
 		return ci
 	}
-	for i, c := range parsed {
-		ci := add(newCertData(c))
+	for i, cd := range parsed {
+		ci := add(cd)
 		if ci.chainPos < 0 {
 			ci.chainPos = i
 		}

@@ -1,0 +1,65 @@
+package x509path
+
+import (
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/otpssl/ssl/internal/testpki"
+)
+
+// A certificate a peer sends again is not parsed again while the first
+// parse is still held, a certificate that differs by one byte is parsed
+// on its own, and the entry goes away once nothing holds the data.
+func TestPeerCacheInternsSentCertificates(t *testing.T) {
+	pki := testpki.New(t)
+	root := pki.Root("Root")
+	leaf := root.Issue("leaf", testpki.DNS("example.com"))
+	o := Options{TrustedCerts: [][]byte{root.DER}, Hostname: "example.com", Time: pki.Now}
+
+	first, err := Validate(leaf.Chain(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := Validate([][]byte{append([]byte(nil), leaf.DER...)}, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Path[0] != again.Path[0] {
+		t.Fatal("the same certificate sent twice was parsed twice")
+	}
+
+	// One byte of the signature changed: another certificate, parsed
+	// from its own bytes, which no longer verifies.
+	bad := append([]byte(nil), leaf.DER...)
+	bad[len(bad)-1] ^= 1
+	if _, err := Validate([][]byte{bad}, o); err == nil {
+		t.Fatal("a certificate with a changed signature validated")
+	}
+	cd, err := chainCertData(bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cd.c == first.Path[0] || string(cd.c.Raw) != string(bad) {
+		t.Fatal("the changed certificate shares the original's parsed data")
+	}
+	runtime.KeepAlive(first)
+	runtime.KeepAlive(again)
+
+	// Once nothing holds it, the collector reclaims it and its entry is
+	// removed by the cleanup (which runs in its own goroutine, after a
+	// collection).
+	key := string(leaf.DER)
+	first, again, cd = nil, nil, nil
+	for i := 0; i < 200; i++ {
+		runtime.GC()
+		peerCache.Lock()
+		_, ok := peerCache.m[key]
+		peerCache.Unlock()
+		if !ok {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("the entry of a certificate nobody holds stayed in the cache")
+}
