@@ -55,18 +55,25 @@ const (
 // A(i) = HMAC_hash(secret, A(i-1)).
 func pHash(dst []byte, h func() hash.Hash, secret []byte, label string, seed []byte) {
 	mac := hmac.New(h, secret)
-	mac.Write([]byte(label))
-	mac.Write(seed)
-	a := mac.Sum(nil) // A(1)
-	var block []byte
+	size := mac.Size()
+	// One buffer for label || seed, A(i) and the last, partial block, so
+	// that the loop allocates nothing; whole blocks are summed into dst.
+	buf := make([]byte, len(label)+len(seed)+2*size)
+	ls := buf[:copy(buf, label)+copy(buf[len(label):], seed)]
+	a := buf[len(ls) : len(ls)+size : len(ls)+size]
+	block := buf[len(ls)+size:]
+	mac.Write(ls)
+	a = mac.Sum(a[:0]) // A(1)
 	for len(dst) > 0 {
 		mac.Reset()
 		mac.Write(a)
-		mac.Write([]byte(label))
-		mac.Write(seed)
-		block = mac.Sum(block[:0])
-		n := copy(dst, block)
-		dst = dst[n:]
+		mac.Write(ls)
+		if len(dst) >= size {
+			mac.Sum(dst[:0])
+			dst = dst[size:]
+		} else {
+			dst = dst[copy(dst, mac.Sum(block[:0])):]
+		}
 		if len(dst) > 0 {
 			mac.Reset()
 			mac.Write(a)
