@@ -57,8 +57,9 @@ type certInfo struct {
 }
 
 // certData is what path building and validation read from a certificate,
-// parsed once. It is not modified after newCertData, so trusted
-// certificates' data can be shared between calls.
+// parsed once. It is not modified after newCertData, except for the
+// signers memo (under its own lock), so certificates' data can be shared
+// between calls.
 type certData struct {
 	c          *x509.Certificate
 	subject    dname
@@ -76,6 +77,37 @@ type certData struct {
 	nc         *nameConstraints
 	ncErr      error
 	hasNC      bool
+	names      presented // for host name checks, from san
+
+	// signers are issuers whose key was found to have signed this
+	// certificate (at most maxSigners), so that a certificate validated
+	// again with the same issuer is not checked again: the outcome
+	// depends on nothing but the two certificates.
+	sigMu   sync.Mutex
+	signers []*certData
+}
+
+const maxSigners = 4
+
+// signedBy reports whether parent's key is known to have signed cd.
+func (cd *certData) signedBy(parent *certData) bool {
+	cd.sigMu.Lock()
+	defer cd.sigMu.Unlock()
+	for _, p := range cd.signers {
+		if p == parent {
+			return true
+		}
+	}
+	return false
+}
+
+// rememberSigner notes that parent's key signed cd.
+func (cd *certData) rememberSigner(parent *certData) {
+	cd.sigMu.Lock()
+	if len(cd.signers) < maxSigners {
+		cd.signers = append(cd.signers, parent)
+	}
+	cd.sigMu.Unlock()
 }
 
 func newCertData(c *x509.Certificate) *certData {
@@ -98,6 +130,10 @@ func newCertData(c *x509.Certificate) *certData {
 			cd.hasNC = true
 			cd.nc, cd.ncErr = parseNameConstraints(e.Value)
 		}
+	}
+	cd.names = presented{sanOK: true}
+	if cd.hasSAN {
+		cd.names = presentedFrom(cd.san, cd.sanErr)
 	}
 	return cd
 }
@@ -481,7 +517,13 @@ func (v *validator) signatureError(child, parent *certInfo) error {
 		return err
 	}
 	v.sigChecks++
-	err := checkSignature(child.c, parent.c)
+	var err error
+	if !child.signedBy(parent.certData) {
+		err = checkSignature(child.c, parent.c)
+		if err == nil {
+			child.rememberSigner(parent.certData)
+		}
+	}
 	v.sigCache[k] = err
 	return err
 }

@@ -42,17 +42,31 @@ func VerifyHostname(cert *x509.Certificate, host string) error {
 // to ip. On a mismatch it returns a BadCertError with reason
 // hostname_check_failed.
 func VerifyIP(cert *x509.Certificate, ip netip.Addr) error {
-	if cert != nil && ip.IsValid() && matchIP(presentedNames(cert), ip) {
+	if cert == nil {
+		return BadCertError{Reason: HostnameCheckFailed, Cert: cert}
+	}
+	return verifyIP(cert, presentedNames(cert), ip)
+}
+
+// verifyIP is VerifyIP with the names cert presents already gathered.
+func verifyIP(cert *x509.Certificate, names presented, ip netip.Addr) error {
+	if ip.IsValid() && matchIP(names, ip) {
 		return nil
 	}
 	return BadCertError{Reason: HostnameCheckFailed, Cert: cert}
 }
 
 func verifyHostname(cert *x509.Certificate, host string, allowCN bool) error {
-	fail := BadCertError{Reason: HostnameCheckFailed, Cert: cert}
 	if cert == nil {
-		return fail
+		return BadCertError{Reason: HostnameCheckFailed, Cert: cert}
 	}
+	return verifyHostnameNames(cert, nil, host, allowCN)
+}
+
+// verifyHostnameNames is verifyHostname with the names cert presents
+// already gathered (nil: gather them now).
+func verifyHostnameNames(cert *x509.Certificate, known *presented, host string, allowCN bool) error {
+	fail := BadCertError{Reason: HostnameCheckFailed, Cert: cert}
 	h := host
 	if strings.HasPrefix(h, "[") && strings.HasSuffix(h, "]") {
 		h = h[1 : len(h)-1]
@@ -61,9 +75,17 @@ func verifyHostname(cert *x509.Certificate, host string, allowCN bool) error {
 		if ip.Zone() != "" {
 			return fail
 		}
+		if known != nil {
+			return verifyIP(cert, *known, ip)
+		}
 		return VerifyIP(cert, ip)
 	}
-	names := presentedNames(cert)
+	var names presented
+	if known != nil {
+		names = *known
+	} else {
+		names = presentedNames(cert)
+	}
 	if matchDNS(names, cert, host, allowCN) {
 		return nil
 	}
@@ -79,17 +101,21 @@ type presented struct {
 }
 
 func presentedNames(cert *x509.Certificate) presented {
-	var p presented
-	p.sanOK = true
 	for _, e := range cert.Extensions {
-		if !e.Id.Equal(oidExtSubjectAltName) {
-			continue
+		if e.Id.Equal(oidExtSubjectAltName) {
+			gns, err := parseGeneralNames(e.Value)
+			return presentedFrom(gns, err)
 		}
-		gns, err := parseGeneralNames(e.Value)
-		if err != nil {
-			p.sanOK = false
-			return p
-		}
+	}
+	return presented{sanOK: true}
+}
+
+// presentedFrom gathers the names of a parsed subject alternative name
+// extension (gns, or the error parsing it).
+func presentedFrom(gns []generalName, err error) presented {
+	var p presented
+	p.sanOK = err == nil
+	if err == nil {
 		for _, g := range gns {
 			switch g.tag {
 			case gnDNSName:
@@ -105,7 +131,6 @@ func presentedNames(cert *x509.Certificate) presented {
 				p.uris++
 			}
 		}
-		break
 	}
 	return p
 }
@@ -154,13 +179,10 @@ func referenceHost(host string) (string, bool) {
 		return "", false
 	}
 	h := asciiLower(strings.TrimSuffix(host, "."))
-	if h == "" || strings.Contains(h, "*") {
+	// No empty label: no leading or trailing dot (after the one removed),
+	// no two dots in a row.
+	if h == "" || strings.Contains(h, "*") || h[0] == '.' || h[len(h)-1] == '.' || strings.Contains(h, "..") {
 		return "", false
-	}
-	for _, l := range strings.Split(h, ".") {
-		if l == "" {
-			return "", false
-		}
 	}
 	return h, true
 }

@@ -63,3 +63,31 @@ func TestPeerCacheInternsSentCertificates(t *testing.T) {
 	}
 	t.Fatal("the entry of a certificate nobody holds stayed in the cache")
 }
+
+// A signature found good is remembered for that issuer only: another
+// issuer of the same name, with another key, still fails, however often
+// the first one validated the certificate.
+func TestSignersMemoIsPerIssuer(t *testing.T) {
+	pki := testpki.New(t)
+	good := pki.Root("Root")
+	other := pki.Root("Root")
+	leaf := good.Issue("leaf", testpki.DNS("example.com"))
+	for i := 0; i < 2; i++ {
+		res, err := Validate(leaf.Chain(), Options{TrustedCerts: [][]byte{good.DER}, Hostname: "example.com", Time: pki.Now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 1 {
+			cd, err := chainCertData(leaf.DER)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cd.c != res.Path[0] || len(cd.signers) != 1 || cd.signers[0].c != res.Anchor {
+				t.Fatalf("the leaf's signers memo holds %d issuers, not its root", len(cd.signers))
+			}
+		}
+		if _, err := Validate(leaf.Chain(), Options{TrustedCerts: [][]byte{other.DER}, Hostname: "example.com", Time: pki.Now}); err == nil {
+			t.Fatal("a root with the issuer's name but another key validated the leaf")
+		}
+	}
+}

@@ -494,10 +494,10 @@ func (a *attempt) hostnameFails(ci *certInfo) bool {
 		return false
 	}
 	allowCN := o.Profile != ProfileStrict
-	if o.Hostname != "" && verifyHostname(ci.c, o.Hostname, allowCN) == nil {
+	if o.Hostname != "" && verifyHostnameNames(ci.c, &ci.names, o.Hostname, allowCN) == nil {
 		return false
 	}
-	if o.IP.IsValid() && VerifyIP(ci.c, o.IP) == nil {
+	if o.IP.IsValid() && verifyIP(ci.c, ci.names, o.IP) == nil {
 		return false
 	}
 	return true
