@@ -64,8 +64,12 @@ func currentEnv() *appEnv {
 	if e := app.env.Load(); e != nil {
 		return e
 	}
-	return defaultEnv()
+	return sharedDefaultEnv
 }
+
+// sharedDefaultEnv is the environment before Start, shared by every
+// resolution and never modified (Start builds its own from defaultEnv).
+var sharedDefaultEnv = defaultEnv()
 
 // EnvOption is one setting of the application environment, given to
 // Start. Name is the Erlang name (session_lifetime, protocol_version, ...)

@@ -2645,8 +2645,12 @@ func (c *config) peerIdentity(host string, peerIP netip.Addr) (sni, checkName st
 	if name == "" {
 		return "", "", peerIP
 	}
-	if ip, err := netip.ParseAddr(strings.Trim(name, "[]")); err == nil {
-		return "", "", ip
+	// An address literal has a colon (IPv6) or ends in a digit (IPv4);
+	// other names are not parsed (a failed parse costs an error value).
+	if lit := strings.Trim(name, "[]"); strings.Contains(lit, ":") || (lit != "" && lit[len(lit)-1] >= '0' && lit[len(lit)-1] <= '9') {
+		if ip, err := netip.ParseAddr(lit); err == nil {
+			return "", "", ip
+		}
 	}
 	return name, name, netip.Addr{}
 }

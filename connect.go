@@ -96,17 +96,20 @@ func fromState(st *handshake.State) *negotiated {
 		group:        st.Group,
 		resumed:      st.Resumed,
 		state:        st,
-		secrets:      secretsOf(st),
-		handle:       st.HandleMessage,
-		refresh:      func() *negotiated { return fromState(st) },
+		// secrets stays nil: ConnectionInformation reads the live
+		// state's secrets when there is a state (tls13.go), so they are
+		// not gathered for every connection.
+		handle:  st.HandleMessage,
+		refresh: func() *negotiated { return fromState(st) },
 	}
 }
 
 // timeoutContext returns a context that ends after timeout (Infinity:
-// never; 0: at once).
+// never, the background context, which runHandshake needs no watch for;
+// 0: at once).
 func timeoutContext(timeout time.Duration) (context.Context, context.CancelFunc) {
 	if timeout < 0 {
-		return context.WithCancel(context.Background())
+		return context.Background(), func() {}
 	}
 	return context.WithDeadline(context.Background(), time.Now().Add(timeout))
 }
@@ -138,17 +141,25 @@ func (s *Socket) runHandshake(ctx context.Context, cfg *config, op string) error
 	s.setWriteDeadlineLocked(dl)
 	s.mu.Unlock()
 
-	interrupted := make(chan struct{})
-	stop := context.AfterFunc(ctx, func() {
-		s.mu.Lock()
-		s.setReadDeadlineLocked(aLongTimeAgo)
-		s.setWriteDeadlineLocked(aLongTimeAgo)
-		s.mu.Unlock()
-		close(interrupted)
-	})
-	neg, err := handshakeStep(ctx, s, cfg)
-	if !stop() {
-		<-interrupted
+	// A context that can end interrupts the handshake's reads and writes
+	// when it does; one that never ends (Infinity) needs no watch.
+	var neg *negotiated
+	var err error
+	if ctx.Done() == nil {
+		neg, err = handshakeStep(ctx, s, cfg)
+	} else {
+		interrupted := make(chan struct{})
+		stop := context.AfterFunc(ctx, func() {
+			s.mu.Lock()
+			s.setReadDeadlineLocked(aLongTimeAgo)
+			s.setWriteDeadlineLocked(aLongTimeAgo)
+			s.mu.Unlock()
+			close(interrupted)
+		})
+		neg, err = handshakeStep(ctx, s, cfg)
+		if !stop() {
+			<-interrupted
+		}
 	}
 
 	s.mu.Lock()

@@ -2,6 +2,7 @@ package x509path
 
 import (
 	"crypto/x509"
+	"errors"
 	"net/netip"
 	"strings"
 )
@@ -71,7 +72,7 @@ func verifyHostnameNames(cert *x509.Certificate, known *presented, host string, 
 	if strings.HasPrefix(h, "[") && strings.HasSuffix(h, "]") {
 		h = h[1 : len(h)-1]
 	}
-	if ip, err := netip.ParseAddr(h); err == nil {
+	if ip, err := parseIPLiteral(h); err == nil {
 		if ip.Zone() != "" {
 			return fail
 		}
@@ -238,4 +239,17 @@ func asciiLower(s string) string {
 func sanHasEntries(cert *x509.Certificate) bool {
 	p := presentedNames(cert)
 	return p.sanOK && (len(p.dns) > 0 || len(p.ips) > 0)
+}
+
+// errNotIP is parseIPLiteral's answer for a name that cannot be an address.
+var errNotIP = errors.New("x509path: not an IP address")
+
+// parseIPLiteral is netip.ParseAddr without its cost for DNS names: a
+// name with no colon (IPv6) that does not end in a digit (IPv4) is no
+// address, and is refused without building a parse error.
+func parseIPLiteral(s string) (netip.Addr, error) {
+	if s == "" || (!strings.Contains(s, ":") && (s[len(s)-1] < '0' || s[len(s)-1] > '9')) {
+		return netip.Addr{}, errNotIP
+	}
+	return netip.ParseAddr(s)
 }
