@@ -147,30 +147,52 @@ func HKDFExpandLabel(h crypto.Hash, secret []byte, label string, context []byte,
 	if err != nil {
 		return nil, err
 	}
-	const prefix = "tls13 "
-	if len(prefix)+len(label) > 255 {
-		return nil, fmt.Errorf("cipher: HKDF label of %d bytes is too long", len(label))
+	if err := checkExpandLabel(h, label, context, length); err != nil {
+		return nil, err
+	}
+	if length <= h.Size() {
+		return expandLabelBlock(hmac.New(fn, secret), label, context, length), nil
+	}
+	return hkdf.Expand(fn, secret, string(hkdfLabel(nil, label, context, length)), length)
+}
+
+const hkdfLabelPrefix = "tls13 "
+
+// checkExpandLabel refuses what HKDF-Expand-Label cannot encode or give.
+func checkExpandLabel(h crypto.Hash, label string, context []byte, length int) error {
+	if len(hkdfLabelPrefix)+len(label) > 255 {
+		return fmt.Errorf("cipher: HKDF label of %d bytes is too long", len(label))
 	}
 	if len(context) > 255 {
-		return nil, fmt.Errorf("cipher: HKDF context of %d bytes is too long", len(context))
+		return fmt.Errorf("cipher: HKDF context of %d bytes is too long", len(context))
 	}
 	if length < 0 || length > 0xffff || length > 255*h.Size() {
-		return nil, fmt.Errorf("cipher: HKDF output length %d out of range", length)
+		return fmt.Errorf("cipher: HKDF output length %d out of range", length)
 	}
-	info := make([]byte, 0, 5+len(prefix)+len(label)+len(context))
-	info = append(info, byte(length>>8), byte(length))
-	info = append(info, byte(len(prefix)+len(label)))
-	info = append(info, prefix...)
-	info = append(info, label...)
-	info = append(info, byte(len(context)))
-	info = append(info, context...)
-	if length <= h.Size() {
-		mac := hmac.New(fn, secret)
-		mac.Write(info)
-		mac.Write([]byte{1})
-		return mac.Sum(nil)[:length:length], nil
-	}
-	return hkdf.Expand(fn, secret, string(info), length)
+	return nil
+}
+
+// hkdfLabel appends the HkdfLabel structure to b.
+func hkdfLabel(b []byte, label string, context []byte, length int) []byte {
+	b = append(b, byte(length>>8), byte(length))
+	b = append(b, byte(len(hkdfLabelPrefix)+len(label)))
+	b = append(b, hkdfLabelPrefix...)
+	b = append(b, label...)
+	b = append(b, byte(len(context)))
+	return append(b, context...)
+}
+
+// expandLabelBlock returns HKDF-Expand-Label for a length of at most one
+// hash, T(1) = HMAC(secret, info || 0x01), with mac, a fresh or reset
+// HMAC keyed with the secret. The info, the counter byte and the output
+// share one allocation.
+func expandLabelBlock(mac hash.Hash, label string, context []byte, length int) []byte {
+	n := 5 + len(hkdfLabelPrefix) + len(label) + len(context)
+	buf := hkdfLabel(make([]byte, 0, n+1+mac.Size()), label, context, length)
+	buf = append(buf, 1)
+	mac.Write(buf)
+	out := mac.Sum(buf[len(buf):len(buf)])
+	return out[:length:length]
 }
 
 // DeriveSecret returns Derive-Secret(secret, label, messages) (RFC 8446,
@@ -205,11 +227,16 @@ func TrafficKeys(s *Suite, secret []byte) (key, iv []byte) {
 	if err != nil {
 		return nil, nil
 	}
-	key, err1 := HKDFExpandLabel(h, secret, labelKey, nil, s.Cipher.Params().KeyLen)
-	iv, err2 := HKDFExpandLabel(h, secret, labelIV, nil, TrafficIVLen)
-	if err1 != nil || err2 != nil {
+	// Both come from one HMAC keyed with the secret.
+	fn, err := hashFunc(h)
+	keyLen := s.Cipher.Params().KeyLen
+	if err != nil || checkExpandLabel(h, labelKey, nil, keyLen) != nil || keyLen > h.Size() || TrafficIVLen > h.Size() {
 		return nil, nil
 	}
+	mac := hmac.New(fn, secret)
+	key = expandLabelBlock(mac, labelKey, nil, keyLen)
+	mac.Reset()
+	iv = expandLabelBlock(mac, labelIV, nil, TrafficIVLen)
 	return key, iv
 }
 
