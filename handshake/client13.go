@@ -327,9 +327,16 @@ func (w *clientWaitSH) serverHello(sh *ServerHello) (*clientWaitEE, error) {
 	if err != nil {
 		return nil, err
 	}
-	if sh.KeyShare == nil {
-		// Only psk_dhe_ke is offered: a key share is always due.
+	// RFC 8446, Section 4.2.9: the mode of a resumption must be one
+	// the client listed; psk_ke has no key_share (psk13.go).
+	modes := w.hello.PSKModes
+	switch {
+	case sh.KeyShare == nil && !sh.HasSelectedIdentity:
 		return nil, causef(ErrMissingExtension, "ServerHello without key_share")
+	case sh.KeyShare == nil && !slices.Contains(modes, PSKModeKE):
+		return nil, causef(ErrMissingExtension, "ServerHello without key_share, and psk_ke was not offered")
+	case sh.KeyShare != nil && sh.HasSelectedIdentity && !slices.Contains(modes, PSKModeDHEKE):
+		return nil, causef(ErrIllegalParameter, "ServerHello resumes with a key_share (psk_dhe_ke), and only psk_ke was offered")
 	}
 	var resumed *session.Session
 	var psk []byte
@@ -337,18 +344,23 @@ func (w *clientWaitSH) serverHello(sh *ServerHello) (*clientWaitEE, error) {
 		resumed = w.offer.psks[sh.SelectedIdentity].sess
 		psk = resumed.MasterSecret
 	}
-	var key *EphemeralKey
-	for _, k := range w.offer.keys {
-		if k.Group() == sh.KeyShare.Group {
-			key = k
+	var group NamedGroup
+	var shared []byte
+	if sh.KeyShare != nil {
+		var key *EphemeralKey
+		for _, k := range w.offer.keys {
+			if k.Group() == sh.KeyShare.Group {
+				key = k
+			}
 		}
-	}
-	if key == nil {
-		return nil, causef(ErrIllegalParameter, "server's key share is for %s, which the client sent no share for", sh.KeyShare.Group)
-	}
-	shared, err := key.SharedSecret(sh.KeyShare.Data)
-	if err != nil {
-		return nil, err
+		if key == nil {
+			return nil, causef(ErrIllegalParameter, "server's key share is for %s, which the client sent no share for", sh.KeyShare.Group)
+		}
+		var err error
+		if shared, err = key.SharedSecret(sh.KeyShare.Data); err != nil {
+			return nil, err
+		}
+		group = key.Group()
 	}
 	hc := w.hc
 	if w.retry == nil {
@@ -376,7 +388,7 @@ func (w *clientWaitSH) serverHello(sh *ServerHello) (*clientWaitEE, error) {
 	}
 	c := &client13{
 		cfg: w.cfg, hc: hc, suite: suite, keys: k, hello: w.hello, offer: w.offer,
-		serverRandom: sh.Random, group: key.Group(), helloRetry: w.retry != nil, ccsSent: w.ccsSent,
+		serverRandom: sh.Random, group: group, helloRetry: w.retry != nil, ccsSent: w.ccsSent,
 		resumed: resumed, earlySent: w.earlySent, pskIndex: sh.SelectedIdentity,
 	}
 	writeKeyLog(w.cfg.KeyLog, KeyLogClientHandshake, w.hello.Random[:], k.clientHS)

@@ -7,9 +7,9 @@ package handshake
 // sessions whose suite it offers, whose server name is the one it sends
 // and whose ticket lifetime has not run out. They go in pre_shared_key,
 // the last extension, each identity with its obfuscated ticket age, with
-// psk_key_exchange_modes listing psk_dhe_ke only: a resumed connection
-// still runs an (EC)DHE exchange, for forward secrecy, as Erlang's client
-// does by default. The binders are the Finished computation over the
+// psk_key_exchange_modes listing Config.PSKModes (by default psk_dhe_ke
+// only: a resumed connection still runs an (EC)DHE exchange, for forward
+// secrecy). The binders are the Finished computation over the
 // ClientHello truncated before them, each with its own PSK's hash; after
 // a HelloRetryRequest the second ClientHello offers only the sessions
 // whose hash is the one of the suite chosen, and its binders cover
@@ -22,12 +22,34 @@ package handshake
 // use: a ticket it can open, for a TLS 1.3 session whose suite has the
 // hash of the suite chosen, issued less than its lifetime ago, for the
 // same server name and server certificate, whose age as the client tells it is within
-// MaxTicketAgeSkew of the age the server sees, with psk_dhe_ke offered.
-// Any other identity is skipped, and with none left the handshake is a
+// MaxTicketAgeSkew of the age the server sees, with a key exchange mode
+// in common. Any other identity is skipped, and with none left the handshake is a
 // full one (RFC 8446, Section 4.2.11). The binder of the identity
 // selected must be right: a wrong one is a decrypt_error. A resumed
 // handshake has no Certificate, CertificateRequest or CertificateVerify;
 // the peer certificate reported is the session's.
+//
+// The key exchange mode (RFC 8446, Section 4.2.9) is the first of the
+// server's Config.PSKModes that the client lists: the server's
+// preference decides, as it does for suites with honor_cipher_order.
+// With psk_dhe_ke the ServerHello has a key_share and the handshake
+// secret comes from the (EC)DHE shared secret, as in a full handshake;
+// with psk_ke it has none (a HelloRetryRequest is never needed for it),
+// and the handshake secret is derived from Hash.length zero bytes in
+// place of the (EC)DHE input (Section 7.1). A client whose modes share
+// nothing with the server's gets a full handshake, and no tickets. OTP
+// has no option for this: its client (OTP 25) lists psk_ke and
+// psk_dhe_ke, and its server does not read the list and always answers
+// with a key_share, that is psk_dhe_ke.
+//
+// A client always sends key shares, whatever its modes, so that a server
+// declining its PSKs can run a full handshake. It takes a ServerHello
+// without key_share only when that ServerHello selects a PSK and psk_ke
+// was offered (missing_extension otherwise, the alert RFC 8446, Section
+// 6.2 names for an extension the negotiated parameters require), and a
+// ServerHello with a key_share that selects a PSK only when psk_dhe_ke
+// was offered (illegal_parameter otherwise: the server chose a mode the
+// client did not list, Section 4.2.9).
 
 import (
 	"bytes"
@@ -42,6 +64,29 @@ import (
 	"github.com/otpssl/ssl/record"
 	"github.com/otpssl/ssl/session"
 )
+
+// defaultPSKModes are the PSK key exchange modes of a Config without
+// PSKModes.
+var defaultPSKModes = []uint8{PSKModeDHEKE}
+
+// pskModes returns the PSK key exchange modes of c, in preference order.
+func (c *Config) pskModes() []uint8 {
+	if len(c.PSKModes) == 0 {
+		return defaultPSKModes
+	}
+	return c.PSKModes
+}
+
+// commonPSKMode returns the mode a server with cfg resumes with for a
+// client listing modes: the first of the server's that the client lists.
+func commonPSKMode(cfg *Config, modes []uint8) (uint8, bool) {
+	for _, m := range cfg.pskModes() {
+		if slices.Contains(modes, m) {
+			return m, true
+		}
+	}
+	return 0, false
+}
 
 // maxOfferedPSKs bounds the sessions a client offers in one ClientHello.
 const maxOfferedPSKs = 4
@@ -91,7 +136,7 @@ func addPSKs(cfg *Config, h *ClientHello, psks []offeredPSK) {
 	// RFC 8446, Section 4.2.9: psk_key_exchange_modes goes with a PSK,
 	// and tells a server that tickets are wanted.
 	if len(psks) > 0 || cfg.OnTicket != nil {
-		h.PSKModes = []uint8{PSKModeDHEKE}
+		h.PSKModes = slices.Clone(cfg.pskModes())
 	}
 	if len(psks) == 0 {
 		return
@@ -179,18 +224,21 @@ func copyHash(h crypto.Hash, src hash.Hash) (hash.Hash, error) {
 }
 
 // acceptedPSK is the session a server resumes, with the index of its
-// identity.
+// identity and the key exchange mode.
 type acceptedPSK struct {
 	sess  *session.Session
 	index uint16
+	ke    bool // psk_ke: no (EC)DHE exchange
 }
 
 // selectPSK looks for an identity of ch the server can resume (see the
 // file comment), and checks its binder. prefix is the transcript before
 // ch (nil for a first ClientHello). It returns nil for a full handshake.
+// The caller makes sure a key share is there for psk_dhe_ke.
 func (c *server13) selectPSK(ch *ClientHello, prefix hash.Hash) (*acceptedPSK, error) {
 	t := c.cfg.Tickets
-	if t == nil || len(ch.PSKIdentities) == 0 || !slices.Contains(ch.PSKModes, PSKModeDHEKE) {
+	mode, ok := commonPSKMode(c.cfg, ch.PSKModes)
+	if t == nil || len(ch.PSKIdentities) == 0 || !ok {
 		return nil, nil
 	}
 	now := c.cfg.now()
@@ -236,7 +284,7 @@ func (c *server13) selectPSK(ch *ClientHello, prefix hash.Hash) (*acceptedPSK, e
 		if len(got) != len(want) || subtle.ConstantTimeCompare(got, want) != 1 {
 			return nil, errBadBinder
 		}
-		return &acceptedPSK{sess: sess, index: uint16(i)}, nil
+		return &acceptedPSK{sess: sess, index: uint16(i), ke: mode == PSKModeKE}, nil
 	}
 	return nil, nil
 }

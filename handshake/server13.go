@@ -147,12 +147,17 @@ func (s *serverStart) next() (serverState13, *State, error) {
 	if err := c.choose(ch); err != nil {
 		return nil, nil, err
 	}
-	if c.share != nil {
+	// A resumption in psk_ke needs no key share: a HelloRetryRequest is
+	// sent only when no PSK can be resumed in that mode.
+	mode, common := commonPSKMode(cfg, ch.PSKModes)
+	if c.share != nil || (common && mode == PSKModeKE) {
 		var err error
 		if c.psk, err = c.selectPSK(ch, nil); err != nil {
 			return nil, nil, err
 		}
-		return &serverNegotiated{c}, nil, nil
+		if c.share != nil || c.psk != nil {
+			return &serverNegotiated{c}, nil, nil
+		}
 	}
 	return c.sendHelloRetry(s.helloLen)
 }
@@ -376,9 +381,18 @@ func (n *serverNegotiated) name() string { return stateNegotiated }
 func (n *serverNegotiated) next() (serverState13, *State, error) {
 	c := n.server13
 	cfg, hc, ch, suite := c.cfg, c.hc, c.ch, c.suite
-	pub, shared, err := Encapsulate(cfg.rand(), c.group, c.share)
-	if err != nil {
-		return nil, nil, err
+	var keyShare *KeyShareEntry
+	var shared []byte
+	if c.psk != nil && c.psk.ke {
+		// RFC 8446, Sections 4.2.9 and 7.1: psk_ke, no key_share, and
+		// zeros for the (EC)DHE input of the key schedule.
+		c.group, c.share = 0, nil
+	} else {
+		pub, sec, err := Encapsulate(cfg.rand(), c.group, c.share)
+		if err != nil {
+			return nil, nil, err
+		}
+		keyShare, shared = &KeyShareEntry{Group: c.group, Data: pub}, sec
 	}
 	if err := cfg.randomBytes(c.serverRandom[:]); err != nil {
 		clear(shared)
@@ -387,7 +401,7 @@ func (n *serverNegotiated) next() (serverState13, *State, error) {
 	sh := &ServerHello{
 		Version: cipher.VersionTLS12, Random: c.serverRandom, SessionID: ch.SessionID,
 		CipherSuite: suite.ID, CompressionMethod: CompressionNull, SupportedVersion: cipher.VersionTLS13,
-		KeyShare: &KeyShareEntry{Group: c.group, Data: pub},
+		KeyShare: keyShare,
 	}
 	var psk []byte
 	if c.psk != nil {
@@ -443,7 +457,7 @@ func (n *serverNegotiated) next() (serverState13, *State, error) {
 	// server's groups go to a client whose share was not for the
 	// server's first choice, for its next connections.
 	ee := &EncryptedExtensions{ALPNProtocol: c.alpn, ServerNameAck: ch.ServerName != "", EarlyData: c.early}
-	if ours := cfg.groups13(); ours[0] != c.group {
+	if ours := cfg.groups13(); c.group != 0 && ours[0] != c.group {
 		ee.SupportedGroups = ours
 	}
 	if cfg.hooks != nil && cfg.hooks.encryptedExtensions != nil {
@@ -645,11 +659,11 @@ func (w *serverWaitFinished) next() (serverState13, *State, error) {
 	st.tls13 = newConn13(cfg, false, k, ch.Random, rms, readP, w.write)
 	keepHandshakeSecrets(st, cfg, k)
 	// RFC 8446, Section 4.2.9: no tickets for a client whose
-	// psk_key_exchange_modes leave out psk_dhe_ke, the one mode this
-	// server resumes with. A client that sends no modes at all gets them,
-	// as Erlang's server gives them: OTP's own client sends no modes in a
-	// first handshake, and needs the tickets for its next one.
-	if ch.PSKModes == nil || slices.Contains(ch.PSKModes, PSKModeDHEKE) {
+	// psk_key_exchange_modes share no mode with this server's, which
+	// could never resume them. A client that sends no modes at all gets
+	// them, as Erlang's server gives them: OTP's own client sends no
+	// modes in a first handshake, and needs the tickets for its next one.
+	if _, common := commonPSKMode(cfg, ch.PSKModes); ch.PSKModes == nil || common {
 		if err := w.issueTickets(rms, st.PeerCertificates, cfg.now()); err != nil {
 			return nil, nil, err
 		}
