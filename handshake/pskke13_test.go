@@ -3,9 +3,13 @@ package handshake_test
 import (
 	"bytes"
 	"testing"
+	"time"
 
+	"github.com/otpssl/ssl/cipher"
 	"github.com/otpssl/ssl/handshake"
 	"github.com/otpssl/ssl/internal/leakcheck"
+	"github.com/otpssl/ssl/record"
+	"github.com/otpssl/ssl/session"
 )
 
 const (
@@ -107,5 +111,53 @@ func TestPSK13KEEarlyData(t *testing.T) {
 	}
 	if !c.EarlyDataAccepted || !s.EarlyDataAccepted || !bytes.Equal(s.EarlyData, data) {
 		t.Fatalf("early data: client %v, server %v, %q", c.EarlyDataAccepted, s.EarlyDataAccepted, s.EarlyData)
+	}
+}
+
+// TestPSK13ModesClientScripted answers our client's ClientHello with
+// ServerHellos whose key_share does not fit the modes offered: none
+// without psk_ke offered or without a PSK selected (missing_extension,
+// RFC 8446, Section 6.2), and one resuming with a key_share when only
+// psk_ke was offered (illegal_parameter: a mode not listed, Section
+// 4.2.9). The client always sends key shares, whatever its modes.
+func TestPSK13ModesClientScripted(t *testing.T) {
+	leakcheck.Check(t)
+	pki := newHSPKI(t)
+	sess := &session.Session{Version: cipher.VersionTLS13, CipherSuite: 0x1301, MasterSecret: bytes.Repeat([]byte{1}, 32),
+		Ticket: []byte("ticket"), TicketLifetime: 3600, Created: time.Now(), ServerName: hsServerName}
+	for _, c := range []struct {
+		name     string
+		modes    []uint8
+		selected bool
+		share    bool
+		alert    record.Description
+	}{
+		{"dhe-offered-no-share", nil, true, false, record.MissingExtension},
+		{"dhe-offered-no-share-explicit", []uint8{dheKE}, true, false, record.MissingExtension},
+		{"ke-offered-no-psk-no-share", []uint8{ke}, false, false, record.MissingExtension},
+		{"ke-offered-share", []uint8{ke}, true, true, record.IllegalParameter},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := only13(t, pki.clientConfig())
+			cfg.Groups = []handshake.NamedGroup{handshake.X25519}
+			cfg.PSKs = []*session.Session{sess}
+			cfg.PSKModes = c.modes
+			p := start13(t, pki, true, cfg)
+			ch := p.readClientHello()
+			want := c.modes
+			if want == nil {
+				want = []uint8{dheKE}
+			}
+			if !bytes.Equal(ch.PSKModes, want) || len(ch.PSKIdentities) != 1 || len(ch.KeyShares) != 1 {
+				t.Fatalf("ClientHello with modes %v, %d PSKs, %d key shares", ch.PSKModes, len(ch.PSKIdentities), len(ch.KeyShares))
+			}
+			p.send(p.serverHello(func(sh *handshake.ServerHello) {
+				sh.HasSelectedIdentity = c.selected
+				if !c.share {
+					sh.KeyShare = nil
+				}
+			}))
+			p.expectFailure("wait_sh", c.alert)
+		})
 	}
 }
