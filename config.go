@@ -110,6 +110,7 @@ type config struct {
 	tickets12         bool             // session_tickets_tls12 (sessions.go)
 	ticketKeys        *session.TicketKeys
 	sessionTickets    SessionTicketsMode
+	pskModes          []uint8 // psk_key_exchange_modes (pskmodes.go); nil: the default
 	useTicket         [][]byte
 	earlyData         []byte // client
 	earlyDataEnabled  bool   // server
@@ -284,6 +285,7 @@ var optSpecs = map[string]optSpec{
 	"supported_groups": {}, "ciphers": {}, "eccs": {},
 	"handshake": {}, "max_handshake_size": {}, "hibernate_after": {}, "alert_timeout": {},
 	"certificate_authorities": {}, "cb_info": {},
+	"psk_key_exchange_modes": {},
 
 	// socket options
 	"active": {class: classSocket, settable: true}, "mode": {class: classSocket, settable: true},
@@ -349,6 +351,7 @@ func resolveEnv(role Role, opts []Option, env *appEnv) (*config, error) {
 		r.stageVerification,
 		r.stageCerts,
 		r.stageTickets,
+		r.stagePSKModes,
 		r.stageSNI,
 		r.stageSignatureAlgs,
 		r.stageALPN,

@@ -41,6 +41,7 @@ func (c *config) handshakeConfig(host string, ip netip.Addr) *handshake.Config {
 		KeyUpdateAt:            c.keyUpdateAt,
 		KeepSecrets:            c.keepSecrets,
 		KeyLog:                 c.keylog,
+		PSKModes:               c.pskModes,
 	}
 	for _, v := range c.versions {
 		if !isDTLS(v) {

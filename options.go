@@ -1052,6 +1052,51 @@ func EarlyDataEnabled(b bool) Option { return Option{"early_data", b} }
 // Erlang's '10k' and '100k'.
 func AntiReplay(b BloomFilter) Option { return Option{"anti_replay", b} }
 
+// PSKMode is a TLS 1.3 PSK key exchange mode (RFC 8446, Section 4.2.9),
+// the value of the psk_key_exchange_modes option.
+type PSKMode uint8
+
+// The PSK key exchange modes.
+const (
+	// PSKDHEKE is psk_dhe_ke: a resumption runs an (EC)DHE exchange as
+	// well, so its keys have forward secrecy.
+	PSKDHEKE PSKMode = PSKMode(handshake.PSKModeDHEKE)
+	// PSKKE is psk_ke: a resumption uses the PSK alone, without key_share
+	// and without forward secrecy; it saves the (EC)DHE computations.
+	PSKKE PSKMode = PSKMode(handshake.PSKModeKE)
+)
+
+// String returns the Erlang-style atom ("psk_dhe_ke", "psk_ke").
+func (m PSKMode) String() string { return enumString(m) }
+
+func (m PSKMode) atom() (string, bool) {
+	switch m {
+	case PSKDHEKE:
+		return "psk_dhe_ke", true
+	case PSKKE:
+		return "psk_ke", true
+	}
+	return "", false
+}
+
+// PSKKeyExchangeModes is the psk_key_exchange_modes option: the TLS 1.3
+// PSK key exchange modes of a resumption with session tickets, in order
+// of preference, at least one (strings "psk_dhe_ke" and "psk_ke" are
+// taken too). A client lists them in its psk_key_exchange_modes
+// extension; a server resumes with the first of its modes the client
+// lists, gives a client that lists none of them a full handshake, and
+// sends such a client no tickets. The default on both sides is PSKDHEKE
+// alone: every resumption runs an (EC)DHE exchange, for forward secrecy,
+// and nothing changes for a configuration without the option. With
+// PSKKE a resumed connection reports no ecc item in
+// ConnectionInformation, as no group was used. It requires TLS 1.3.
+//
+// OTP has no such option: its client (OTP 25) lists psk_ke and
+// psk_dhe_ke, and its server always answers with psk_dhe_ke.
+func PSKKeyExchangeModes(modes ...PSKMode) Option {
+	return Option{"psk_key_exchange_modes", modes}
+}
+
 // KeyUpdateAt is the key_update_at option: after how many bytes of
 // application data sent the TLS 1.3 write keys are updated (at least 1).
 // The default, 2^38 bytes (2^24 records of 2^14 bytes), stays within RFC
@@ -1292,4 +1337,5 @@ var atomValued = map[string]bool{
 var atomListValued = map[string]bool{
 	"versions": true, "eccs": true, "supported_groups": true,
 	"signature_algs": true, "signature_algs_cert": true,
+	"psk_key_exchange_modes": true,
 }

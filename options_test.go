@@ -310,7 +310,7 @@ var fuzzNames = func() []string {
 
 // fuzzLateNames are the options added after the seed corpus, in the order
 // they were added.
-var fuzzLateNames = []string{"session_tickets_tls12", "ticket_keys"}
+var fuzzLateNames = []string{"session_tickets_tls12", "ticket_keys", "psk_key_exchange_modes"}
 
 // fuzzFiles are the files file options may name during fuzzing.
 type fuzzFixture struct {
