@@ -89,6 +89,7 @@ func TestConstructors(t *testing.T) {
 		{EarlyDataEnabled(true), "early_data", true},
 		{AntiReplay(AntiReplay10K), "anti_replay", AntiReplay10K},
 		{KeyUpdateAt(10), "key_update_at", int64(10)},
+		{PSKKeyExchangeModes(PSKKE), "psk_key_exchange_modes", []PSKMode{PSKKE}},
 		{KeepSecrets(true), "keep_secrets", true},
 		{Cookie(false), "cookie", false},
 		{CertificateAuthorities(true), "certificate_authorities", true},
