@@ -99,7 +99,12 @@ type renegRequest struct {
 // may), as its first handshakes do. The server may issue a new session
 // ID, choose another suite (within the configured ones) and another
 // certificate; the peer's certificate is validated again, and
-// Peercert and ConnectionInformation report the new handshake. The
+// Peercert and ConnectionInformation report the new handshake. Our
+// client accepts another server certificate only when the first
+// handshake and the renegotiation both have the extended master secret
+// (RFC 7627; without it a change of identity is the triple handshake
+// attack) and ends the connection with bad_certificate otherwise, where
+// OTP accepts any change and crypto/tls none. The
 // options are those of the first handshake (ssl options cannot change):
 // a server with verify_peer asks for the client's certificate again, and
 // our client answers a peer that asks for one only in the renegotiation

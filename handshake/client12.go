@@ -475,6 +475,15 @@ func (c *clientCertify) run() (*clientCipher, error) {
 			return nil, err
 		}
 	}
+	if hc.reneg != nil {
+		var leaf []byte
+		if peer != nil {
+			leaf = leafOf(peer.chain)
+		}
+		if err := hc.reneg.checkPeerChange(leaf, c.ems); err != nil {
+			return nil, err
+		}
+	}
 	params := c.kxParams(peer)
 	// RFC 5246, Section 7.4.3: ServerKeyExchange comes only for the key
 	// exchanges that need it (KeyAgreement.ServerKeyExchangeUse).

@@ -84,6 +84,11 @@ type renegConn struct {
 	// afterCCS says a ChangeCipherSpec was read: the Finished must come
 	// next, and application data is refused.
 	afterCCS bool
+	// peerLeaf and ems are the peer's certificate (nil for none) and the
+	// extended master secret of the handshake being replaced: a client
+	// checks the server's identity against them (checkPeerChange).
+	peerLeaf []byte
+	ems      bool
 }
 
 // renegotiable returns the renegotiation state of s, or
@@ -127,7 +132,38 @@ func (s *State) renegConn(r Renegotiation) *renegConn {
 		clientVD:        s.ClientFinished,
 		serverVD:        s.ServerFinished,
 		insecureAllowed: !s.cfg.SecureRenegotiate,
+		peerLeaf:        leafOf(s.PeerCertificates),
+		ems:             s.ExtendedMasterSecret,
 	}
+}
+
+// checkPeerChange is a renegotiating client's check of the server's
+// certificate (leaf, nil for an anonymous suite) against the one of the
+// handshake it replaces. A server whose identity changes in a
+// renegotiation is the triple handshake attack (RFC 7627, Section 1)
+// unless both handshakes have the extended master secret, which binds the
+// master secret to the handshake that made it: so a change is accepted
+// (and the new certificate validated as in a first handshake) only when
+// the connection had the extended master secret and the renegotiation
+// negotiates it again; otherwise the renegotiation ends with
+// bad_certificate, as crypto/tls and BoringSSL end any change. Erlang's
+// ssl and OpenSSL accept a change; a server that rotates its certificate
+// between handshakes still renegotiates with peers that have RFC 7627.
+func leafOf(chain [][]byte) []byte {
+	if len(chain) == 0 {
+		return nil
+	}
+	return chain[0]
+}
+
+func (r *renegConn) checkPeerChange(leaf []byte, ems bool) error {
+	if r == nil || string(leaf) == string(r.peerLeaf) {
+		return nil
+	}
+	if r.peerLeaf != nil && leaf != nil && r.ems && ems {
+		return nil
+	}
+	return alertf(record.BadCertificate, "server's certificate changed in a renegotiation without the extended master secret on both handshakes")
 }
 
 // CanRenegotiate reports whether the connection of s may renegotiate:
