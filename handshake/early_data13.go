@@ -58,6 +58,16 @@ const DefaultMaxEarlyData = 16384
 // refused (a false positive, with the probability of the filter's size,
 // only costs the early data, never the handshake). It is safe for
 // concurrent use.
+//
+// A binder stays in the filter for at least one window, so a server with
+// a filter takes early data only from a ClientHello whose ticket age is
+// within half a window of the server's view (RFC 8446, Section 8.3):
+// the same ClientHello replayed more than a window later is then too old
+// for early data, though it may still resume within MaxTicketAgeSkew.
+// That is narrower than the resumption check whenever the window is
+// under twice MaxTicketAgeSkew (Erlang's default window of 10 s gives
+// 5 s); without it, a replay after the filter forgot the binder would
+// have its early data taken again.
 type ReplayFilter struct {
 	mu        sync.Mutex
 	window    time.Duration
@@ -133,8 +143,16 @@ func (c *server13) acceptEarly() bool {
 	if s.MaxEarlyData == 0 || s.CipherSuite != c.suite.ID || s.ALPN != c.alpn {
 		return false
 	}
-	if cfg.ReplayFilter != nil && !cfg.ReplayFilter.Fresh(ch.PSKBinders[0], cfg.now()) {
-		return false
+	if f := cfg.ReplayFilter; f != nil {
+		now := cfg.now()
+		id := ch.PSKIdentities[0]
+		clientAge := time.Duration(id.ObfuscatedTicketAge-s.TicketAgeAdd) * time.Millisecond
+		if d := clientAge - now.Sub(s.Created); d > f.window/2 || d < -f.window/2 {
+			return false
+		}
+		if !f.Fresh(ch.PSKBinders[0], now) {
+			return false
+		}
 	}
 	return true
 }

@@ -166,3 +166,32 @@ func TestEarlyData13OverLimit(t *testing.T) {
 		t.Fatalf("server: %v", sr.err)
 	}
 }
+
+// TestEarlyData13ReplayAfterWindow replays a ClientHello with early data
+// after the ReplayFilter has forgotten its binder (two windows of 2 s
+// later, still within MaxTicketAgeSkew of the ticket's age): the
+// handshake resumes, but the early data is refused, since the hello's
+// ticket age is no longer within half a window of the server's view.
+func TestEarlyData13ReplayAfterWindow(t *testing.T) {
+	leakcheck.Check(t)
+	pki := newHSPKI(t)
+	cli, srv := only13(t, pki.clientConfig()), only13(t, pki.serverConfig(pki.serverECDSA))
+	srv.Tickets = statelessTickets(t)
+	srv.AcceptEarlyData = true
+	srv.ReplayFilter = handshake.NewReplayFilter(2*time.Second, 5, 72985)
+	now := time.Now()
+	srvNow := now
+	cli.Now = func() time.Time { return now }
+	srv.Now = func() time.Time { return srvNow }
+	tickets := earlyTickets(t, cli, srv)
+	cli.PSKs = tickets[:1]
+	cli.EarlyData = []byte("replayed")
+	for i, delay := range []time.Duration{0, 5 * time.Second} {
+		srvNow = now.Add(delay)
+		cli.Rand = mrand.New(mrand.NewSource(42))
+		cs, ss := pair13(t, cli, srv)
+		if !cs.Resumed || ss.EarlyDataAccepted != (i == 0) {
+			t.Fatalf("connection %d (%v later): resumed %v, early data accepted %v", i+1, delay, cs.Resumed, ss.EarlyDataAccepted)
+		}
+	}
+}
