@@ -255,7 +255,8 @@ func (c *server13) selectPSK(ch *ClientHello, prefix hash.Hash) (*acceptedPSK, e
 		if suite == nil || !suite.TLS13() || suite.Hash() != c.suite.Hash() || len(sess.MasterSecret) != suite.Hash().Size() {
 			continue
 		}
-		if !sess.ValidAt(now, life) || sess.ServerName != ch.ServerName || !bytes.Equal(sess.LocalCertHash, c.credHash()) {
+		if !sess.ValidAt(now, life) || sess.ServerName != ch.ServerName || !bytes.Equal(sess.LocalCertHash, c.credHash()) ||
+			!c.cfg.resumablePeer(sess) {
 			continue
 		}
 		// RFC 8446, Section 4.2.11.1: the client's view of the age.

@@ -431,13 +431,42 @@ func (h *serverHello) fits(s *session.Session) (*cipher.Suite, error) {
 			return nil, nil
 		}
 	}
-	if cfg.VerifyPeer && cfg.FailIfNoPeerCert && len(s.PeerCertificates) == 0 {
+	if !cfg.resumablePeer(s) {
 		return nil, nil
 	}
 	if cfg.ReuseSession != nil && !cfg.ReuseSession(append([]byte(nil), ch.SessionID...), s.PeerCertificate(), int(s.Compression), suite) {
 		return nil, nil
 	}
 	return suite, nil
+}
+
+// resumablePeer reports whether a server with cfg may resume s as far as
+// the client's certificate goes. Without verify_peer it may. With it, a
+// session without a client certificate is resumed unless
+// fail_if_no_peer_cert asks for one, and one with a certificate only if
+// the certificate was verified when the session was made and its chain
+// passes this configuration's path validation again: a ticket may come
+// from another listener of the process (the TLS 1.2 ticket keys are the
+// application's, the TLS 1.3 ones of upgraded sockets the process's) or
+// from another server of a fleet, with other trusted certificates or a
+// verify fun that accepted what this one refuses, and the certificate
+// may have expired or been revoked since. A session that fails gives a
+// full handshake, which asks for the certificate. The verify fun is
+// called again for it.
+func (c *Config) resumablePeer(s *session.Session) bool {
+	if !c.VerifyPeer {
+		return true
+	}
+	if len(s.PeerCertificates) == 0 {
+		// A TLS 1.3 ticket without the certificate (stateless rather than
+		// stateless_with_cert) still says whether the client had one.
+		return !c.FailIfNoPeerCert || s.PeerVerified
+	}
+	if !s.PeerVerified {
+		return false
+	}
+	_, err := verifyPeer(c, s.PeerCertificates, false)
+	return err == nil
 }
 
 // run is the server's abbreviated handshake.
@@ -579,7 +608,7 @@ func (h *serverHello) newSession(master []byte, peer *provenKey) *session.Sessio
 	s := &session.Session{
 		ID: append([]byte(nil), h.sessionID...), Version: h.version, CipherSuite: h.choice.suite.ID,
 		MasterSecret: append([]byte(nil), master...), ExtendedMasterSecret: h.ems,
-		PeerVerified: h.cfg.VerifyPeer, ServerName: h.serverNameSeen, ALPN: h.alpn,
+		PeerVerified: h.cfg.VerifyPeer && peer != nil, ServerName: h.serverNameSeen, ALPN: h.alpn,
 		Group: uint16(h.choice.group), Created: h.cfg.nowTime(),
 	}
 	if peer != nil {

@@ -230,6 +230,9 @@ func (c *server13) issueTickets(rms []byte, peer [][]byte, now time.Time) error 
 		return nil
 	}
 	life := t.lifetime()
+	// PeerVerified: this server verifies and the client authenticated,
+	// in this handshake or in the one of the session resumed.
+	verified := c.cfg.VerifyPeer && (len(peer) > 0 || c.psk != nil && c.psk.sess.PeerVerified)
 	if !t.WithCert {
 		peer = nil
 	}
@@ -246,7 +249,7 @@ func (c *server13) issueTickets(rms []byte, peer [][]byte, now time.Time) error 
 		}
 		sess := &session.Session{
 			Version: cipher.VersionTLS13, CipherSuite: c.suite.ID, MasterSecret: psk,
-			PeerCertificates: peer, ServerName: c.ch.ServerName, ALPN: c.alpn, Group: uint16(c.group),
+			PeerCertificates: peer, PeerVerified: verified, ServerName: c.ch.ServerName, ALPN: c.alpn, Group: uint16(c.group),
 			Created: now, TicketLifetime: uint32(life / time.Second), TicketAgeAdd: binary.BigEndian.Uint32(add[:]),
 			LocalCertHash: c.credHash(),
 		}

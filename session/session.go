@@ -116,7 +116,12 @@ type Session struct {
 	PeerCertificates [][]byte
 	// PeerVerified says, on a client, that the server's certificate was
 	// checked with verify_peer when the session was made: a client that
-	// verifies does not resume a session that was not verified.
+	// verifies does not resume a session that was not verified. On a
+	// server it says the client sent a certificate that was checked with
+	// verify_peer (even when the session does not keep it, as a TLS 1.3
+	// stateless ticket without the certificate): a server that verifies
+	// resumes a session with a certificate only if it says so, and
+	// validates the chain again.
 	PeerVerified bool
 	// LocalCertHash is the SHA-256 hash of this side's own certificate
 	// in the handshake, empty when it sent none: a session is resumed
