@@ -87,6 +87,12 @@ const DefaultTimeout = 500 * time.Millisecond
 // that one call never reads a whole large database.
 const scanLimit = 10000
 
+// maxScanRounds bounds the SCAN commands of one Foldl or SelectSession:
+// a server whose cursor never comes back to 0 (or a database far larger
+// than the sessions in it) cannot keep a call going for ever. With COUNT
+// 200 it covers a database of about 800,000 keys.
+const maxScanRounds = 4096
+
 // Cache is a session.Cache in Redis. It is safe for concurrent use.
 type Cache struct {
 	cl          *client
@@ -301,7 +307,7 @@ func (c *Cache) scan(role session.Role, prefix string, life time.Duration) []ent
 	pattern := []byte(globEscape(prefix) + "*")
 	cursor := []byte("0")
 	var keys [][]byte
-	for {
+	for range maxScanRounds {
 		v, err := c.cl.do([]byte("SCAN"), cursor, []byte("MATCH"), pattern, []byte("COUNT"), []byte("200"))
 		if err != nil {
 			return nil

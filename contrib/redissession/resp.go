@@ -28,6 +28,11 @@ const (
 	maxLineLen = 4096
 	// maxIdle is how many idle connections the pool keeps.
 	maxIdle = 8
+	// maxReplyLen bounds one whole reply: its strings and lines, and
+	// elementCost for each array element, so that a server cannot make
+	// one command hold maxArrayLen strings of maxBulkLen bytes.
+	maxReplyLen = 4 << 20
+	elementCost = 16
 )
 
 // errNil is a null bulk string: GET of a missing key.
@@ -163,11 +168,25 @@ func (rc *respConn) roundTrip(timeout time.Duration, args ...[]byte) (any, error
 	return readReply(rc.r, 0)
 }
 
-// readReply reads one RESP2 reply.
+// errReplyTooLong is a reply over maxReplyLen.
+var errReplyTooLong = errors.New("redissession: reply over the size bound")
+
+// readReply reads one RESP2 reply of at most maxReplyLen bytes. An error
+// reply is a serverError only at the top, where the whole reply has been
+// read; one inside an array is an ordinary error, which closes the
+// connection (the rest of the array was not read).
 func readReply(r *bufio.Reader, depth int) (any, error) {
+	budget := maxReplyLen
+	return readValue(r, depth, &budget)
+}
+
+func readValue(r *bufio.Reader, depth int, budget *int) (any, error) {
 	line, err := readLine(r)
 	if err != nil {
 		return nil, err
+	}
+	if *budget -= len(line) + 2; *budget < 0 {
+		return nil, errReplyTooLong
 	}
 	if len(line) == 0 {
 		return nil, errors.New("redissession: empty reply line")
@@ -176,6 +195,9 @@ func readReply(r *bufio.Reader, depth int) (any, error) {
 	case '+':
 		return line[1:], nil
 	case '-':
+		if depth > 0 {
+			return nil, fmt.Errorf("redissession: error reply inside an array: %q", line[1:])
+		}
 		return nil, serverError(line[1:])
 	case ':':
 		return strconv.ParseInt(string(line[1:]), 10, 64)
@@ -188,6 +210,9 @@ func readReply(r *bufio.Reader, depth int) (any, error) {
 			return nil, errNil
 		case n < 0 || n > maxBulkLen:
 			return nil, fmt.Errorf("redissession: bulk string of %d bytes", n)
+		}
+		if *budget -= n + 2; *budget < 0 {
+			return nil, errReplyTooLong
 		}
 		buf := make([]byte, n+2)
 		if _, err := io.ReadFull(r, buf); err != nil {
@@ -209,7 +234,10 @@ func readReply(r *bufio.Reader, depth int) (any, error) {
 		}
 		out := make([]any, 0, min(n, 1024))
 		for range n {
-			v, err := readReply(r, depth+1)
+			if *budget -= elementCost; *budget < 0 {
+				return nil, errReplyTooLong
+			}
+			v, err := readValue(r, depth+1, budget)
 			if err == errNil {
 				v, err = nil, nil
 			}
