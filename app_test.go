@@ -196,3 +196,24 @@ func TestDefaultCRLCache(t *testing.T) {
 		t.Error("DefaultCRLCache is not one shared cache")
 	}
 }
+
+// Resolutions before Start share one default environment; Start builds
+// its own and leaves that one as it was.
+func TestStartLeavesSharedDefaultsAlone(t *testing.T) {
+	resetApp(t)
+	if currentEnv() != sharedDefaultEnv {
+		t.Fatal("before Start the environment is not the shared default")
+	}
+	if err := Start(ProtocolVersion(TLSv1_2), AlertTimeout(time.Second), SessionCacheClientMax(3)); err != nil {
+		t.Fatal(err)
+	}
+	if currentEnv() == sharedDefaultEnv || currentEnv().alertTimeout != time.Second {
+		t.Error("Start's environment is not in force")
+	}
+	if !reflect.DeepEqual(sharedDefaultEnv, defaultEnv()) {
+		t.Errorf("Start changed the shared defaults: %+v", sharedDefaultEnv)
+	}
+	if err := Stop(); err != nil {
+		t.Fatal(err)
+	}
+}
