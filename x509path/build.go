@@ -54,7 +54,38 @@ type certInfo struct {
 	idx      int
 	trusted  bool
 	chainPos int // position in the sent chain, -1 when not sent
+	// nextSubj and nextKeyID chain the certificates of one subject and of
+	// one subject key identifier in the validator's indexes, in the order
+	// added (-1 ends a chain).
+	nextSubj, nextKeyID int
 }
+
+// certIndex finds the certificates of one validation by a key (subject
+// or subject key identifier): the first and last of each key's chain,
+// linked through certInfo, so that adding a certificate allocates no list.
+type certIndex map[string][2]int
+
+// add appends ci to key's chain; next is ci's link field of this index.
+func (ix certIndex) add(certs []*certInfo, key string, ci *certInfo, next func(*certInfo) *int) {
+	*next(ci) = -1
+	if e, ok := ix[key]; ok {
+		*next(certs[e[1]]) = ci.idx
+		ix[key] = [2]int{e[0], ci.idx}
+		return
+	}
+	ix[key] = [2]int{ci.idx, ci.idx}
+}
+
+// first returns the first certificate of key's chain, or -1.
+func (ix certIndex) first(key string) int {
+	if e, ok := ix[key]; ok {
+		return e[0]
+	}
+	return -1
+}
+
+func subjLink(ci *certInfo) *int  { return &ci.nextSubj }
+func keyIDLink(ci *certInfo) *int { return &ci.nextKeyID }
 
 // certData is what path building and validation read from a certificate,
 // parsed once. It is not modified after newCertData, except for the
@@ -66,6 +97,8 @@ type certData struct {
 	issuer     dname
 	subjKey    string
 	issKey     string
+	rawKey     string // the DER encoding, as a map key
+	skiKey     string // ski, as a map key
 	selfIssued bool
 	ski        []byte
 	aki        *authorityKeyID
@@ -116,6 +149,8 @@ func newCertData(c *x509.Certificate) *certData {
 	cd.issuer = parseDName(c.RawIssuer)
 	cd.subjKey = cd.subject.key()
 	cd.issKey = cd.issuer.key()
+	cd.rawKey = string(c.Raw)
+	cd.skiKey = string(c.SubjectKeyId)
 	cd.selfIssued = cd.subject.equal(cd.issuer)
 	cd.ski = c.SubjectKeyId
 	for _, e := range c.Extensions {
@@ -140,7 +175,7 @@ func newCertData(c *x509.Certificate) *certData {
 
 // newCertInfo parses c for one validation (tests use it directly).
 func newCertInfo(idx int, c *x509.Certificate) *certInfo {
-	return &certInfo{certData: newCertData(c), idx: idx, chainPos: -1}
+	return &certInfo{certData: newCertData(c), idx: idx, chainPos: -1, nextSubj: -1, nextKeyID: -1}
 }
 
 // trustCache keeps the parsed data of trusted certificates, which are
@@ -449,7 +484,7 @@ func (v *validator) issuerCandidates(ci *certInfo, path []int) (byName, byKeyID 
 	}
 	aki := ci.akiKeyID()
 	var list []cand
-	for _, xi := range v.bySubject[ci.issKey] {
+	for xi := v.bySubject.first(ci.issKey); xi >= 0; xi = v.certs[xi].nextSubj {
 		x := v.certs[xi]
 		if !usable(x) {
 			looped = true
@@ -482,7 +517,7 @@ func (v *validator) issuerCandidates(ci *certInfo, path []int) (byName, byKeyID 
 		byName = append(byName, c.idx)
 	}
 	if aki != nil {
-		for _, xi := range v.byKeyID[string(aki)] {
+		for xi := v.byKeyID.first(string(aki)); xi >= 0; xi = v.certs[xi].nextKeyID {
 			x := v.certs[xi]
 			if usable(x) && x.subjKey != ci.issKey {
 				byKeyID = append(byKeyID, xi)

@@ -15,8 +15,8 @@ type validator struct {
 	now          time.Time
 	certs        []*certInfo // 0 is the peer, then the other sent certificates, then trusted ones
 	trusted      []*x509.Certificate
-	bySubject    map[string][]int
-	byKeyID      map[string][]int
+	bySubject    certIndex
+	byKeyID      certIndex
 	sigCache     map[[2]int]error
 	sigChecks    int
 	sigBudgetHit bool
@@ -97,11 +97,13 @@ func Validate(chain [][]byte, opts Options) (*Result, error) {
 	if len(chain) > MaxChainCerts {
 		return nil, BadCertError{Reason: ChainTooLong}
 	}
+	most := len(chain) + len(opts.TrustedCerts)
 	v := &validator{
 		opts:      opts,
 		now:       opts.Time,
-		bySubject: map[string][]int{},
-		byKeyID:   map[string][]int{},
+		certs:     make([]*certInfo, 0, most),
+		bySubject: make(certIndex, most),
+		byKeyID:   make(certIndex, most),
 		sigCache:  map[[2]int]error{},
 	}
 	if v.now.IsZero() {
@@ -126,17 +128,31 @@ func Validate(chain [][]byte, opts Options) (*Result, error) {
 		}
 		parsed[i] = cd
 	}
-	byDER := map[string]int{}
+	// The certificates are indexed by their encoding, subject and key
+	// identifier with the keys their shared data holds, and their
+	// certInfos come from one block (at most one per certificate given),
+	// so that a large trust store costs no allocation per certificate.
+	byDER := make(map[string]int, most)
+	infos := make([]certInfo, 0, most)
 	add := func(cd *certData) *certInfo {
-		if i, ok := byDER[string(cd.c.Raw)]; ok {
+		if i, ok := byDER[cd.rawKey]; ok {
 			return v.certs[i]
 		}
-		ci := &certInfo{certData: cd, idx: len(v.certs), chainPos: -1}
-		byDER[string(cd.c.Raw)] = ci.idx
+		var ci *certInfo
+		if len(infos) < cap(infos) {
+			infos = append(infos, certInfo{})
+			ci = &infos[len(infos)-1]
+		} else {
+			// Never, but a pointer into infos must not move.
+			ci = new(certInfo)
+		}
+		*ci = certInfo{certData: cd, idx: len(v.certs), chainPos: -1}
+		byDER[cd.rawKey] = ci.idx
 		v.certs = append(v.certs, ci)
-		v.bySubject[ci.subjKey] = append(v.bySubject[ci.subjKey], ci.idx)
+		v.bySubject.add(v.certs, ci.subjKey, ci, subjLink)
+		ci.nextKeyID = -1
 		if len(ci.ski) > 0 {
-			v.byKeyID[string(ci.ski)] = append(v.byKeyID[string(ci.ski)], ci.idx)
+			v.byKeyID.add(v.certs, cd.skiKey, ci, keyIDLink)
 		}
 		return ci
 	}
