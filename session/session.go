@@ -2,7 +2,9 @@ package session
 
 import (
 	"encoding/hex"
+	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/otpssl/ssl/cipher"
@@ -207,3 +209,37 @@ func (s *Session) PeerCertificate() []byte {
 	}
 	return s.PeerCertificates[0]
 }
+
+// String describes s for logs and errors without its secrets: the
+// version, suite, session ID, server name, ALPN protocol, creation time
+// and the ticket's length, never the master secret or the ticket. It is
+// what %v, %+v, %s and %#v print, and (LogValue) what log/slog records,
+// so that a session that reaches a log line gives nothing away.
+func (s Session) String() string {
+	var b strings.Builder
+	b.WriteString("session{")
+	b.WriteString(s.Version.String())
+	b.WriteString(" suite=0x")
+	b.WriteString(strconv.FormatUint(uint64(s.CipherSuite), 16))
+	b.WriteString(" id=")
+	b.WriteString(hex.EncodeToString(s.ID))
+	if s.ServerName != "" {
+		b.WriteString(" server_name=" + strconv.Quote(s.ServerName))
+	}
+	if s.ALPN != "" {
+		b.WriteString(" alpn=" + strconv.Quote(s.ALPN))
+	}
+	b.WriteString(" created=" + s.Created.UTC().Format(time.RFC3339))
+	if len(s.Ticket) > 0 {
+		b.WriteString(" ticket=" + strconv.Itoa(len(s.Ticket)) + "B")
+	}
+	b.WriteString("}")
+	return b.String()
+}
+
+// GoString is String: %#v prints no secret either.
+func (s Session) GoString() string { return s.String() }
+
+// LogValue is String for log/slog, whose JSON handler would otherwise
+// write every field, the master secret among them.
+func (s Session) LogValue() slog.Value { return slog.StringValue(s.String()) }
