@@ -1080,19 +1080,25 @@ func (m PSKMode) atom() (string, bool) {
 }
 
 // PSKKeyExchangeModes is the psk_key_exchange_modes option: the TLS 1.3
-// PSK key exchange modes of a resumption with session tickets, in order
-// of preference, at least one (strings "psk_dhe_ke" and "psk_ke" are
-// taken too). A client lists them in its psk_key_exchange_modes
-// extension; a server resumes with the first of its modes the client
-// lists, gives a client that lists none of them a full handshake, and
-// sends such a client no tickets. The default on both sides is PSKDHEKE
-// alone: every resumption runs an (EC)DHE exchange, for forward secrecy,
-// and nothing changes for a configuration without the option. With
-// PSKKE a resumed connection reports no ecc item in
+// PSK key exchange modes of a resumption with session tickets, at least
+// one (strings "psk_dhe_ke" and "psk_ke" are taken too). A client lists
+// them in its psk_key_exchange_modes extension, in the order given. A
+// server resumes with psk_dhe_ke when the client lists it and the option
+// allows it, whatever the order, and with psk_ke when that is the only
+// mode both allow; it gives a client that lists none of its modes a full
+// handshake, and sends such a client no tickets. The default on both
+// sides is PSKDHEKE alone: every resumption runs an (EC)DHE exchange, for
+// forward secrecy, and nothing changes for a configuration without the
+// option. A psk_ke resumption saves the key exchange but its keys depend
+// on the ticket's secret alone; it reports no ecc item in
 // ConnectionInformation, as no group was used. It requires TLS 1.3.
 //
 // OTP has no such option: its client (OTP 25) lists psk_ke and
-// psk_dhe_ke, and its server always answers with psk_dhe_ke.
+// psk_dhe_ke but cannot complete a psk_ke handshake, and its server
+// always answers with psk_dhe_ke. Preferring psk_dhe_ke whenever both
+// sides allow it keeps Erlang's clients resuming against a server that
+// allows psk_ke too; a server allowing PSKKE alone gives such clients a
+// failed resumption.
 func PSKKeyExchangeModes(modes ...PSKMode) Option {
 	return Option{"psk_key_exchange_modes", modes}
 }

@@ -77,7 +77,8 @@ func eccOf(t *testing.T, s *Socket) NamedCurve {
 
 // TestPSKModesSockets resumes between our sockets with
 // psk_key_exchange_modes, with x25519 as the group: in psk_ke
-// (session_resumption true, no ecc item, new tickets), in psk_dhe_ke when the server prefers it, and with
+// (session_resumption true, no ecc item, new tickets) when that is the
+// only common mode, in psk_dhe_ke whenever both allow it, and with
 // a full handshake when the server does not allow the client's only mode.
 func TestPSKModesSockets(t *testing.T) {
 	checkLeaks(t)
@@ -88,8 +89,8 @@ func TestPSKModesSockets(t *testing.T) {
 		resumed, ecc   bool
 	}{
 		{"ke", []PSKMode{PSKKE}, []PSKMode{PSKKE}, true, false},
-		{"server prefers ke", []PSKMode{PSKDHEKE, PSKKE}, []PSKMode{PSKKE, PSKDHEKE}, true, false},
-		{"server prefers dhe", []PSKMode{PSKKE, PSKDHEKE}, []PSKMode{PSKDHEKE, PSKKE}, true, true},
+		{"server ke only", []PSKMode{PSKDHEKE, PSKKE}, []PSKMode{PSKKE}, true, false},
+		{"both", []PSKMode{PSKKE, PSKDHEKE}, []PSKMode{PSKKE, PSKDHEKE}, true, true},
 		{"server default", []PSKMode{PSKKE}, nil, false, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

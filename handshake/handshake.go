@@ -207,10 +207,11 @@ type Config struct {
 	// owns the session.
 	OnTicket func(*session.Session)
 	// PSKModes are the TLS 1.3 PSK key exchange modes (PSKModeDHEKE,
-	// PSKModeKE) of both roles, in preference order: a client lists them
-	// in psk_key_exchange_modes, a server resumes with the first of them
-	// the client lists (psk13.go). nil means PSKModeDHEKE alone: every
-	// resumption runs an (EC)DHE exchange, for forward secrecy.
+	// PSKModeKE) of both roles: a client lists them in
+	// psk_key_exchange_modes in this order, a server resumes with
+	// psk_dhe_ke when both sides allow it, with psk_ke when only that is
+	// common (psk13.go). nil means PSKModeDHEKE alone: every resumption
+	// runs an (EC)DHE exchange, for forward secrecy.
 	PSKModes []uint8
 
 	// Session resumption of SSL 3.0 and TLS 1.0-1.2 (resume12.go).

@@ -29,18 +29,20 @@ package handshake
 // handshake has no Certificate, CertificateRequest or CertificateVerify;
 // the peer certificate reported is the session's.
 //
-// The key exchange mode (RFC 8446, Section 4.2.9) is the first of the
-// server's Config.PSKModes that the client lists: the server's
-// preference decides, as it does for suites with honor_cipher_order.
-// With psk_dhe_ke the ServerHello has a key_share and the handshake
+// The key exchange mode (RFC 8446, Section 4.2.9) is psk_dhe_ke when the
+// client lists it and the server's Config.PSKModes allow it, psk_ke when
+// that is the only mode both allow: forward secrecy comes first, whatever
+// the order of the server's list, as OpenSSL 3.0's server chooses. It is
+// also what keeps Erlang's clients working against a server that allows
+// psk_ke: OTP 25's client lists psk_ke and psk_dhe_ke, but fails on a
+// ServerHello without key_share. With psk_dhe_ke the ServerHello has a key_share and the handshake
 // secret comes from the (EC)DHE shared secret, as in a full handshake;
 // with psk_ke it has none (a HelloRetryRequest is never needed for it),
 // and the handshake secret is derived from Hash.length zero bytes in
 // place of the (EC)DHE input (Section 7.1). A client whose modes share
 // nothing with the server's gets a full handshake, and no tickets. OTP
-// has no option for this: its client (OTP 25) lists psk_ke and
-// psk_dhe_ke, and its server does not read the list and always answers
-// with a key_share, that is psk_dhe_ke.
+// has no option for this: its server does not read the list and always
+// answers with a key_share, that is psk_dhe_ke.
 //
 // A client always sends key shares, whatever its modes, so that a server
 // declining its PSKs can run a full handshake. It takes a ServerHello
@@ -78,10 +80,12 @@ func (c *Config) pskModes() []uint8 {
 }
 
 // commonPSKMode returns the mode a server with cfg resumes with for a
-// client listing modes: the first of the server's that the client lists.
+// client listing modes: psk_dhe_ke when both allow it, else psk_ke when
+// both allow that.
 func commonPSKMode(cfg *Config, modes []uint8) (uint8, bool) {
-	for _, m := range cfg.pskModes() {
-		if slices.Contains(modes, m) {
+	ours := cfg.pskModes()
+	for _, m := range []uint8{PSKModeDHEKE, PSKModeKE} {
+		if slices.Contains(ours, m) && slices.Contains(modes, m) {
 			return m, true
 		}
 	}

@@ -1,21 +1,24 @@
 package handshake_test
 
 import (
+	"net"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/otpssl/ssl/handshake"
 	"github.com/otpssl/ssl/internal/peertest"
+	"github.com/otpssl/ssl/record"
 )
 
-// TLS 1.3 resumption in psk_ke against openssl 3.0, whose
+// TLS 1.3 resumption in psk_ke against openssl 3.0 and GnuTLS. OpenSSL's
 // -allow_no_dhe_kex lets both its roles use psk_ke. Its client lists
 // psk_dhe_ke and psk_ke with the flag (psk_dhe_ke alone without it); its
 // server takes psk_dhe_ke when the client lists it and sent a usable key
-// share, psk_ke otherwise. The -trace output shows the ServerHello: no
-// key_share extension in psk_ke.
+// share, psk_ke otherwise, as ours does. The -trace output shows the
+// ServerHello: no key_share extension in psk_ke.
 
 // lastServerHello returns openssl's -trace text of the last ServerHello in
 // out, up to the next record.
@@ -47,7 +50,8 @@ func checkTraceMode(t *testing.T, out string, kex bool) {
 
 // TestPSK13KEOpenSSLClient: s_client saves our ticket (-sess_out) and
 // resumes it (-sess_in): in psk_ke with -allow_no_dhe_kex against our
-// server allowing psk_ke (first or only), in psk_dhe_ke without the flag.
+// server allowing psk_ke alone, in psk_dhe_ke against our server allowing
+// both modes, with or without the flag.
 func TestPSK13KEOpenSSLClient(t *testing.T) {
 	openssl := peertest.Require(t, "openssl")
 	p := newHSPKI(t)
@@ -59,8 +63,7 @@ func TestPSK13KEOpenSSLClient(t *testing.T) {
 		kex   bool
 	}{
 		{"ke-only", []uint8{ke}, true, false},
-		{"ke-first", []uint8{ke, dheKE}, true, false},
-		{"dhe-first", []uint8{dheKE, ke}, true, true},
+		{"both", []uint8{ke, dheKE}, true, true},
 		{"client-without-flag", []uint8{ke, dheKE}, false, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -165,5 +168,157 @@ func TestPSK13KEOpenSSLServer(t *testing.T) {
 				checkTraceMode(t, srv.Output(), false)
 			}
 		})
+	}
+}
+
+// TestPSK13KEGnuTLSClient: gnutls-cli --resume, which lists psk_ke as
+// well as psk_dhe_ke with its default priorities, resumes our ticket in
+// psk_ke when our server allows psk_ke alone, in psk_dhe_ke when it
+// allows both.
+func TestPSK13KEGnuTLSClient(t *testing.T) {
+	peertest.Require(t, "gnutls-cli")
+	p := newHSPKI(t)
+	f := newPeerFiles(t, p, "")
+	for _, tc := range []struct {
+		name  string
+		modes []uint8
+		kex   bool
+	}{
+		{"ke-only", []uint8{ke}, false},
+		{"both", []uint8{ke, dheKE}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := cfg13(p.serverConfig(p.serverECDSA))
+			cfg.Tickets = statelessTickets(t)
+			cfg.PSKModes = tc.modes
+			states := make(chan *handshake.State, 2)
+			port, accepted := acceptTwo(t)
+			cli := peertest.Start(t, "gnutls-cli", "--port", strconv.Itoa(port), "--x509cafile", f.root,
+				"--sni-hostname", hsServerName, "--verify-hostname", hsServerName, "--resume", "127.0.0.1")
+			for i := 0; i < 2; i++ {
+				var conn net.Conn
+				select {
+				case conn = <-accepted:
+				case <-time.After(10 * time.Second):
+					t.Fatalf("gnutls-cli did not connect (%d)\n%s", i+1, cli.Output())
+				}
+				res := runOurs(conn, false, cfg)
+				if res.err != nil {
+					conn.Close()
+					t.Fatalf("handshake %d: %v\n%s", i+1, res.err, cli.Output())
+				}
+				states <- res.st
+				if i == 0 {
+					// gnutls-cli waits for the tickets, then closes.
+					readUntil13(res.st, res.rc, "\x00never")
+				} else {
+					cli.WaitOutput(t, "This is a resumed session", 10*time.Second)
+				}
+				conn.Close()
+			}
+			first, second := <-states, <-states
+			if first.Resumed || !second.Resumed || (second.Group != 0) != tc.kex {
+				t.Fatalf("resumed %v then %v, group %v; want an (EC)DHE exchange: %v\n%s",
+					first.Resumed, second.Resumed, second.Group, tc.kex, cli.Output())
+			}
+		})
+	}
+}
+
+// TestPSK13KEGnuTLSServer: our client offering psk_ke alone resumes with
+// gnutls-serv's ticket in psk_ke when its priorities allow the PSK key
+// exchange (NORMAL:+PSK), and gets a full handshake with NORMAL, which
+// resumes with psk_dhe_ke only.
+func TestPSK13KEGnuTLSServer(t *testing.T) {
+	peertest.Require(t, "gnutls-serv")
+	p := newHSPKI(t)
+	f := newPeerFiles(t, p, "")
+	for _, tc := range []struct {
+		priority string
+		resumed  bool
+	}{
+		{"NORMAL:+PSK", true},
+		{"NORMAL", false},
+	} {
+		t.Run(tc.priority, func(t *testing.T) {
+			port := peertest.FreePort(t)
+			srv := peertest.Start(t, "gnutls-serv", "--port", strconv.Itoa(port), "--echo", "--x509certfile", f.ecdsaCert,
+				"--x509keyfile", f.ecdsaKey, "--priority", tc.priority)
+			srv.WaitListening(t, port, 10*time.Second)
+			cfg := cfg13(p.clientConfig())
+			cfg.PSKModes = []uint8{dheKE, ke}
+			jar := &ticketJar{}
+			for i := 0; i < 2; i++ {
+				cfg.OnTicket = jar.add
+				if i == 1 {
+					tickets := jar.all()
+					if len(tickets) == 0 {
+						t.Fatalf("no ticket from gnutls-serv\n%s", srv.Output())
+					}
+					cfg.PSKs = tickets[len(tickets)-1:]
+					cfg.PSKModes = []uint8{ke}
+				}
+				conn := dialPeer(t, port)
+				res := runOurs(conn, true, cfg)
+				if res.err != nil {
+					conn.Close()
+					t.Fatalf("handshake %d: %v\n%s", i+1, res.err, srv.Output())
+				}
+				line := "ping " + strconv.Itoa(i) + "\n"
+				send13(t, res.st, res.rc, line)
+				if _, err := readUntil13(res.st, res.rc, line); err != nil {
+					t.Fatalf("%v\n%s", err, srv.Output())
+				}
+				res.rc.SendAlert(record.Warning, record.CloseNotify)
+				conn.Close()
+				want := i == 1 && tc.resumed
+				if res.st.Resumed != want || (res.st.Group == 0) != want {
+					t.Fatalf("connection %d: resumed %v, group %v; want a psk_ke resumption: %v\n%s",
+						i+1, res.st.Resumed, res.st.Group, want, srv.Output())
+				}
+			}
+		})
+	}
+}
+
+// TestPSK13ModesErlangClient: Erlang's client (OTP 25), which lists
+// psk_ke and psk_dhe_ke, resumes with psk_dhe_ke against our server
+// allowing both modes.
+func TestPSK13ModesErlangClient(t *testing.T) {
+	peertest.Require(t, "escript")
+	p := newHSPKI(t)
+	f := newPeerFiles(t, p, "")
+	script := writeEscript(t, f.dir, "ticket_client.escript", erlangTicketClient)
+	cfg := cfg13(p.serverConfig(p.serverECDSA))
+	cfg.Tickets = statelessTickets(t)
+	cfg.PSKModes = []uint8{ke, dheKE}
+	port, accepted := acceptTwo(t)
+	cli := peertest.Start(t, "escript", script, strconv.Itoa(port), f.root, "auto")
+	for i := 0; i < 2; i++ {
+		var conn net.Conn
+		select {
+		case conn = <-accepted:
+		case <-time.After(30 * time.Second):
+			t.Fatalf("the Erlang client did not connect (%d):\n%s", i+1, cli.Output())
+		}
+		if conn == nil {
+			t.Fatal("accept failed")
+		}
+		res := runOurs(conn, false, cfg)
+		if res.err != nil {
+			conn.Close()
+			t.Fatalf("handshake %d: %v\n%s", i+1, res.err, cli.Output())
+		}
+		if _, err := readUntil13(res.st, res.rc, "ping\n"); err != nil {
+			conn.Close()
+			t.Fatalf("%v\n%s", err, cli.Output())
+		}
+		send13(t, res.st, res.rc, "pong\n")
+		want := i == 1
+		cli.WaitOutput(t, "connection "+strconv.Itoa(i+1)+" resumed "+strconv.FormatBool(want), 20*time.Second)
+		conn.Close()
+		if res.st.Resumed != want || res.st.Group == 0 {
+			t.Fatalf("connection %d: resumed %v, group %v", i+1, res.st.Resumed, res.st.Group)
+		}
 	}
 }

@@ -18,8 +18,9 @@ const (
 )
 
 // TestPSK13Modes resumes between our sides with the key exchange modes
-// of both roles: the mode is the server's first one the client lists
-// (psk_ke: no group, State.Group 0), a client whose modes share nothing
+// of both roles: psk_dhe_ke when both allow it, whatever the order of
+// the lists, psk_ke when only that is common (no group, State.Group 0),
+// a client whose modes share nothing
 // with the server's gets a full handshake and no tickets, and a psk_ke
 // resumption needs no HelloRetryRequest when the client's share is not
 // for the server's group.
@@ -35,8 +36,9 @@ func TestPSK13Modes(t *testing.T) {
 	}{
 		{name: "default", resumed: true, kex: true},
 		{name: "ke_both", client: []uint8{ke}, serv: []uint8{ke}, resumed: true},
-		{name: "server_prefers_ke", client: []uint8{dheKE, ke}, serv: []uint8{ke, dheKE}, resumed: true},
-		{name: "server_prefers_dhe", client: []uint8{ke, dheKE}, serv: []uint8{dheKE, ke}, resumed: true, kex: true},
+		{name: "server_lists_ke_first", client: []uint8{dheKE, ke}, serv: []uint8{ke, dheKE}, resumed: true, kex: true},
+		{name: "client_lists_ke_first", client: []uint8{ke, dheKE}, serv: []uint8{ke, dheKE}, resumed: true, kex: true},
+		{name: "client_both_server_ke", client: []uint8{dheKE, ke}, serv: []uint8{ke}, resumed: true},
 		{name: "client_ke_server_both", client: []uint8{ke}, serv: []uint8{dheKE, ke}, resumed: true},
 		{name: "client_both_server_default", client: []uint8{ke, dheKE}, resumed: true, kex: true},
 		{name: "client_ke_server_default", client: []uint8{ke}},
