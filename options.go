@@ -1098,7 +1098,10 @@ func (m PSKMode) atom() (string, bool) {
 // always answers with psk_dhe_ke. Preferring psk_dhe_ke whenever both
 // sides allow it keeps Erlang's clients resuming against a server that
 // allows psk_ke too; a server allowing PSKKE alone gives such clients a
-// failed resumption.
+// failed resumption. A client listing PSKKE alone refuses the ServerHello
+// of a server that resumes with a key_share anyway, as OTP's does, with
+// illegal_parameter (RFC 8446, Section 4.2.9): list PSKDHEKE too to
+// resume with such servers.
 func PSKKeyExchangeModes(modes ...PSKMode) Option {
 	return Option{"psk_key_exchange_modes", modes}
 }

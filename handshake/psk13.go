@@ -51,7 +51,8 @@ package handshake
 // 6.2 names for an extension the negotiated parameters require), and a
 // ServerHello with a key_share that selects a PSK only when psk_dhe_ke
 // was offered (illegal_parameter otherwise: the server chose a mode the
-// client did not list, Section 4.2.9).
+// client did not list, Section 4.2.9; OTP 25's server does so, whatever
+// the client lists).
 
 import (
 	"bytes"

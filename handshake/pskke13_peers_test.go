@@ -322,3 +322,67 @@ func TestPSK13ModesErlangClient(t *testing.T) {
 		}
 	}
 }
+
+// TestPSK13ModesErlangServer: Erlang's server (OTP 25) does not read
+// psk_key_exchange_modes and always resumes with a key_share. Our client
+// listing both modes resumes with psk_dhe_ke; listing psk_ke alone, it
+// refuses that ServerHello with illegal_parameter, as a mode it did not
+// offer (RFC 8446, Section 4.2.9).
+func TestPSK13ModesErlangServer(t *testing.T) {
+	peertest.Require(t, "escript")
+	p := newHSPKI(t)
+	f := newPeerFiles(t, p, "")
+	script := writeEscript(t, f.dir, "ticket_server.escript", erlangTicketServer)
+	cert := writePEMFile(t, filepath.Join(f.dir, "erl.pem"), p.serverECDSA.PEM())
+	key := writePEMFile(t, filepath.Join(f.dir, "erl.key"), p.serverECDSA.KeyPEM())
+	for _, tc := range []struct {
+		name  string
+		modes []uint8
+	}{
+		{"both", []uint8{ke, dheKE}},
+		{"ke-only", []uint8{ke}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			port := peertest.FreePort(t)
+			srv := peertest.Start(t, "escript", script, strconv.Itoa(port), cert, key, "stateless")
+			srv.WaitOutput(t, "listening", 30*time.Second)
+			cfg := cfg13(p.clientConfig())
+			jar := &ticketJar{}
+			cfg.OnTicket = jar.add
+			cfg.PSKModes = []uint8{dheKE, ke}
+			for i := 0; i < 2; i++ {
+				if i == 1 {
+					tickets := jar.all()
+					if len(tickets) == 0 {
+						t.Fatalf("no ticket from Erlang\n%s", srv.Output())
+					}
+					cfg.PSKs, cfg.PSKModes = tickets[:1], tc.modes
+				}
+				conn := dialPeer(t, port)
+				res := runOurs(conn, true, cfg)
+				if i == 1 && len(tc.modes) == 1 {
+					conn.Close()
+					if he := wantHSAlert(t, res.err, record.IllegalParameter); he.State != "wait_sh" {
+						t.Fatalf("failed in state %q: %v", he.State, he)
+					}
+					return
+				}
+				if res.err != nil {
+					conn.Close()
+					t.Fatalf("handshake %d: %v\n%s", i+1, res.err, srv.Output())
+				}
+				send13(t, res.st, res.rc, "ping\n")
+				if _, err := readUntil13(res.st, res.rc, "ping\n"); err != nil {
+					conn.Close()
+					t.Fatalf("%v\n%s", err, srv.Output())
+				}
+				want := i == 1
+				srv.WaitOutput(t, "connection "+strconv.Itoa(i+1)+" resumed "+strconv.FormatBool(want), 20*time.Second)
+				conn.Close()
+				if res.st.Resumed != want || res.st.Group == 0 {
+					t.Fatalf("connection %d: resumed %v, group %v", i+1, res.st.Resumed, res.st.Group)
+				}
+			}
+		})
+	}
+}
