@@ -4,7 +4,6 @@ import (
 	"crypto"
 	"crypto/dsa"
 	"crypto/ed25519"
-	"crypto/sha256"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -935,19 +934,21 @@ func (r *resolver) stageVersions() error {
 
 // derCache remembers which DER certificates parse, so that a client
 // resolving its options for every connection parses a large cacerts list
-// once.
+// once. It is keyed by the encodings themselves, which a map looks up
+// faster than a digest of each could be computed, and bounded by their
+// total size (derCacheMaxBytes): when full it starts over.
 var derCache = struct {
 	sync.Mutex
-	ok map[[32]byte]bool
-}{ok: make(map[[32]byte]bool)}
+	ok    map[string]struct{}
+	bytes int
+}{ok: make(map[string]struct{})}
 
-const derCacheMax = 8192
+const derCacheMaxBytes = 8 << 20
 
 // checkDER reports whether der parses as a certificate.
 func checkDER(der []byte) error {
-	sum := sha256.Sum256(der)
 	derCache.Lock()
-	ok := derCache.ok[sum]
+	_, ok := derCache.ok[string(der)]
 	derCache.Unlock()
 	if ok {
 		return nil
@@ -955,11 +956,18 @@ func checkDER(der []byte) error {
 	if _, err := x509.ParseCertificate(der); err != nil {
 		return err
 	}
-	derCache.Lock()
-	if len(derCache.ok) >= derCacheMax {
-		clear(derCache.ok)
+	if len(der) > derCacheMaxBytes {
+		return nil
 	}
-	derCache.ok[sum] = true
+	derCache.Lock()
+	if derCache.bytes+len(der) > derCacheMaxBytes {
+		clear(derCache.ok)
+		derCache.bytes = 0
+	}
+	if _, ok := derCache.ok[string(der)]; !ok {
+		derCache.ok[string(der)] = struct{}{}
+		derCache.bytes += len(der)
+	}
 	derCache.Unlock()
 	return nil
 }
