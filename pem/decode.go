@@ -289,7 +289,16 @@ func CRLs(entries []Entry) [][]byte {
 }
 
 func ofKind(entries []Entry, k Kind) [][]byte {
-	var out [][]byte
+	n := 0
+	for i := range entries {
+		if entries[i].Kind == k && !entries[i].Encrypted() {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make([][]byte, 0, n)
 	for i := range entries {
 		if entries[i].Kind == k && !entries[i].Encrypted() {
 			out = append(out, entries[i].Bytes)
