@@ -123,7 +123,7 @@ func pskOffer(cfg *Config, suites []*cipher.Suite) []offeredPSK {
 		if life <= 0 || !s.ValidAt(now, life) {
 			continue
 		}
-		if cfg.VerifyPeer && !s.PeerVerified {
+		if !cfg.resumableServer(s) {
 			continue
 		}
 		out = append(out, offeredPSK{sess: s, suite: suites[i]})

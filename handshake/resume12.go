@@ -108,7 +108,7 @@ func (c *clientHandshake) offerSession(st *clientHello, h *ClientHello) error {
 			}
 		}
 	}
-	if sess == nil || !st.canOffer(sess) {
+	if sess == nil || (!fromCache && !st.canOffer(sess)) {
 		return nil
 	}
 	id := sess.ID
@@ -158,7 +158,7 @@ func (h *clientHello) canOffer(s *session.Session) bool {
 	if !suiteOK || s.ServerName != h.hello.ServerName {
 		return false
 	}
-	return !cfg.VerifyPeer || s.PeerVerified
+	return cfg.resumableServer(s)
 }
 
 func containsVersion(vs []cipher.Version, v cipher.Version) bool {
@@ -466,6 +466,30 @@ func (c *Config) resumablePeer(s *session.Session) bool {
 		return false
 	}
 	_, err := verifyPeer(c, s.PeerCertificates, false)
+	return err == nil
+}
+
+// resumableServer reports whether a client with cfg may offer s as far
+// as the server's certificate goes. Without verify_peer it may. With
+// it, only a session whose server certificate was verified when it was
+// made (or a session of an anonymous suite made with verify_peer), and
+// whose chain passes this configuration's path validation again: the
+// trusted certificates, the host name and the verify fun of this
+// connection, which may differ from those of the connection that made
+// the session (the session caches and the ticket store are the
+// process's, keyed by host and port), and the certificate may have
+// expired or been revoked since. The verify fun is called again for it.
+func (c *Config) resumableServer(s *session.Session) bool {
+	if !c.VerifyPeer {
+		return true
+	}
+	if !s.PeerVerified {
+		return false
+	}
+	if len(s.PeerCertificates) == 0 {
+		return true
+	}
+	_, err := verifyPeer(c, s.PeerCertificates, true)
 	return err == nil
 }
 

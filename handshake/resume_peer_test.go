@@ -111,3 +111,49 @@ func TestPSK13ClientCertResumedAgain(t *testing.T) {
 		}
 	}
 }
+
+// TestResumeClientOtherTrust: a client with verify_peer offers a session
+// (TLS 1.2 by session ID, TLS 1.3 by ticket) only when the server's chain
+// of the session passes its own validation: a connection that trusts
+// other certificates than the one that made the session runs a full
+// handshake, which fails against this server.
+func TestResumeClientOtherTrust(t *testing.T) {
+	leakcheck.Check(t)
+	p := newHSPKI(t)
+	t.Run("TLS1.2", func(t *testing.T) {
+		cli, srv := resumeConfigs(t, p, suitesByName(t, "ECDHE-ECDSA-AES128-GCM-SHA256")...)
+		cli.VerifyPeer = true
+		if c, _ := mustPair(t, cli, srv); c.Session == nil || !c.Session.PeerVerified {
+			t.Fatal("no verified session")
+		}
+		if c, s := mustPair(t, cli, srv); !c.Resumed || !s.Resumed {
+			t.Fatal("the same configuration does not resume")
+		}
+		other := *cli
+		other.PathOptions.TrustedCerts = [][]byte{p.clientECDSA.DER}
+		cr, _ := ourPair(t, &other, srv)
+		if cr.err == nil {
+			t.Fatalf("a client not trusting the server resumed (%v) or completed a handshake", cr.st.Resumed)
+		}
+	})
+	t.Run("TLS1.3", func(t *testing.T) {
+		cli, srv := only13(t, p.clientConfig()), only13(t, p.serverConfig(p.serverECDSA))
+		cli.VerifyPeer = true
+		srv.Tickets = statelessTickets(t)
+		_, tickets := firstTickets(t, cli, srv)
+		if len(tickets) < 2 || !tickets[0].PeerVerified {
+			t.Fatal("no verified tickets")
+		}
+		cli.PSKs = tickets[:1]
+		if c, s := pair13(t, cli, srv); !c.Resumed || !s.Resumed {
+			t.Fatal("the same configuration does not resume")
+		}
+		other := *cli
+		other.PathOptions.TrustedCerts = [][]byte{p.clientECDSA.DER}
+		other.PSKs = tickets[1:2]
+		cr, _ := ourPair13(t, &other, srv)
+		if cr.err == nil {
+			t.Fatalf("a client not trusting the server resumed (%v) or completed a handshake", cr.st.Resumed)
+		}
+	})
+}
