@@ -341,8 +341,19 @@ func FuzzHostname(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add("*.example.com", "www.example.com")
+	f.Add("a..b", "a.b.")
 	f.Fuzz(func(t *testing.T, pattern, host string) {
 		ref, ok := referenceHost(host)
+		// A reference name is refused exactly when it is empty, too long,
+		// has a wildcard or an empty label (after one trailing dot).
+		h := asciiLower(strings.TrimSuffix(host, "."))
+		want := len(host) > 0 && len(host) <= maxHostnameLen && h != "" && !strings.Contains(h, "*")
+		for _, l := range strings.Split(h, ".") {
+			want = want && l != ""
+		}
+		if ok != want {
+			t.Fatalf("referenceHost(%q) accepted %v", host, ok)
+		}
 		m := ok && matchHostPattern(pattern, ref)
 		if m {
 			pl := strings.Split(asciiLower(strings.TrimSuffix(pattern, ".")), ".")
