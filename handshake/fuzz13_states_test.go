@@ -75,7 +75,7 @@ func fuzzTicketKeys(tb testing.TB) *session.TicketKeys {
 // fuzzServerConfig13 is the server of FuzzServerStates13: it asks for a
 // client certificate (optional), prefers its own group order, so that a
 // client's share can lead to a HelloRetryRequest, and issues and takes
-// stateless tickets.
+// stateless tickets, in psk_dhe_ke or psk_ke.
 func fuzzServerConfig13(tb testing.TB) *handshake.Config {
 	fx := hsFuzzFixture(tb)
 	return &handshake.Config{
@@ -89,6 +89,7 @@ func fuzzServerConfig13(tb testing.TB) *handshake.Config {
 		ALPN:          []string{"h2"},
 		PathOptions:   x509path.Options{VerifyFun: x509path.DefaultVerifyNone, TrustedCerts: [][]byte{fx.rsa.Chain[0]}},
 		Tickets:       &handshake.ServerTickets{Keys: fuzzTicketKeys(tb)},
+		PSKModes:      []uint8{handshake.PSKModeDHEKE, handshake.PSKModeKE},
 		Rand:          newFuzzRand("fuzz13 server"),
 		Now:           func() time.Time { return fuzzTime },
 	}
@@ -318,6 +319,9 @@ func serverSeedCases13(t *testing.T) []fuzzSeedCase {
 		{"resumption-retry", func(c *handshake.Config) {
 			c.PSKs, c.Groups = fuzzTickets13(t), []handshake.NamedGroup{handshake.Secp256r1, handshake.X25519}
 		}},
+		{"resumption-psk-ke", func(c *handshake.Config) {
+			c.PSKs, c.PSKModes = fuzzTickets13(t), []uint8{handshake.PSKModeKE}
+		}},
 	}
 }
 
@@ -373,6 +377,9 @@ func TestStateFuzzSeeds13(t *testing.T) {
 			}
 			if resumed := strings.HasPrefix(c.name, "resumption"); st.Resumed != resumed {
 				t.Errorf("%s/%s: resumed %v", target.name, c.name, st.Resumed)
+			}
+			if c.name == "resumption-psk-ke" && st.Group != 0 {
+				t.Errorf("%s/%s: group %v, want a psk_ke resumption", target.name, c.name, st.Group)
 			}
 			if c.name == "tickets" && tickets != 2 {
 				t.Errorf("%s/%s: %d tickets taken, want 2", target.name, c.name, tickets)
