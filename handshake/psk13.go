@@ -40,7 +40,12 @@ package handshake
 // with psk_ke it has none (a HelloRetryRequest is never needed for it),
 // and the handshake secret is derived from Hash.length zero bytes in
 // place of the (EC)DHE input (Section 7.1). A client whose modes share
-// nothing with the server's gets a full handshake, and no tickets. OTP
+// nothing with the server's gets a full handshake, and no tickets. A
+// ClientHello must still carry signature_algorithms, supported_groups and
+// key_share when it offers psk_ke (missing_extension otherwise), though
+// RFC 8446, Section 9.2 lets a PSK-only one leave them out: the server
+// chooses its certificate, which a ticket is bound to, from them, and
+// every client known to offer psk_ke (OpenSSL, GnuTLS, OTP) sends them. OTP
 // has no option for this: its server does not read the list and always
 // answers with a key_share, that is psk_dhe_ke.
 //
