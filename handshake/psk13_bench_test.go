@@ -22,8 +22,10 @@ import (
 // for a reader). Each server sends one ticket per handshake, as
 // crypto/tls does; our server's tickets are stateless. A resumed client
 // offers the same session each time (crypto/tls reuses its ticket; our
-// client is given it). cpu-ns/op, the process's CPU time per handshake
-// (both sides), is less disturbed than ns/op by other work on the machine.
+// client is given it). mode=resumed-psk-ke resumes between our sides in
+// psk_ke, without the X25519 exchange. cpu-ns/op, the process's CPU time
+// per handshake (both sides), is less disturbed than ns/op by other work
+// on the machine.
 func BenchmarkResume13(b *testing.B) {
 	p := newHSPKI(b)
 	suite := cipher.SuiteByID(0x1301)
@@ -51,25 +53,29 @@ func BenchmarkResume13(b *testing.B) {
 		name           string
 		ourCl, ourServ bool
 	}{{"go-go", false, false}, {"ours-client", true, false}, {"ours-server", false, true}, {"ours-ours", true, true}} {
-		for _, resumed := range []bool{false, true} {
-			name := "mode=full/pair=" + pair.name
-			if resumed {
-				name = "mode=resumed/pair=" + pair.name
+		for _, mode := range []string{"full", "resumed", "resumed-psk-ke"} {
+			if mode == "resumed-psk-ke" && pair.name != "ours-ours" {
+				continue
 			}
-			b.Run(name, func(b *testing.B) {
+			resumed := mode != "full"
+			b.Run("mode="+mode+"/pair="+pair.name, func(b *testing.B) {
 				l, err := net.Listen("tcp", "127.0.0.1:0")
 				if err != nil {
 					b.Fatal(err)
 				}
 				defer l.Close()
-				cli := *ourCli
+				cli, srv := *ourCli, *ourSrv
+				if mode == "resumed-psk-ke" {
+					cli.PSKModes = []uint8{handshake.PSKModeKE}
+					srv.PSKModes = cli.PSKModes
+				}
 				goCli := newGoCli()
 				if resumed {
 					// Prime the client with a session: one handshake, and
 					// a read that takes the ticket in.
 					jar := &ticketJar{}
 					cli.OnTicket = jar.add
-					benchConn(b, l, pair.ourCl, pair.ourServ, &cli, ourSrv, goCli, goSrv, true, false)
+					benchConn(b, l, pair.ourCl, pair.ourServ, &cli, &srv, goCli, goSrv, true, false)
 					cli.OnTicket = nil
 					if pair.ourCl {
 						if len(jar.all()) == 0 {
@@ -82,7 +88,7 @@ func BenchmarkResume13(b *testing.B) {
 				b.ResetTimer()
 				cpu := cputime.Start()
 				for i := 0; i < b.N; i++ {
-					benchConn(b, l, pair.ourCl, pair.ourServ, &cli, ourSrv, goCli, goSrv, false, resumed)
+					benchConn(b, l, pair.ourCl, pair.ourServ, &cli, &srv, goCli, goSrv, false, resumed)
 				}
 				cpu.Report(b)
 			})
