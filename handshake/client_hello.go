@@ -268,7 +268,7 @@ func (m *ClientHello) writers() ([]extWriter, error) {
 	if len(m.PSKIdentities) == 0 && len(m.PSKBinders) > 0 {
 		return nil, &marshalError{"ClientHello: PSKBinders set without PSKIdentities"}
 	}
-	var ws []extWriter
+	ws := make([]extWriter, 0, 24) // room for the usual extensions: one allocation
 	add := func(t ExtensionType, f func(b *cryptobyte.Builder)) { ws = append(ws, extWriter{t, f}) }
 	empty := func(*cryptobyte.Builder) {}
 	if m.ServerName != "" {

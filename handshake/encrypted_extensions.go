@@ -90,7 +90,7 @@ func UnmarshalEncryptedExtensions(data []byte) (*EncryptedExtensions, error) {
 // writers returns the writers of the present extensions in the default
 // order.
 func (m *EncryptedExtensions) writers() ([]extWriter, error) {
-	var ws []extWriter
+	ws := make([]extWriter, 0, 8) // room for the usual extensions: one allocation
 	add := func(t ExtensionType, f func(b *cryptobyte.Builder)) { ws = append(ws, extWriter{t, f}) }
 	empty := func(*cryptobyte.Builder) {}
 	if m.ServerNameAck {

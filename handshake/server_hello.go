@@ -342,7 +342,7 @@ func (m *ServerHello) writers() ([]extWriter, error) {
 	if !m.SecureRenegotiationSupported && len(m.SecureRenegotiation) > 0 {
 		return nil, &marshalError{"ServerHello: SecureRenegotiation set without SecureRenegotiationSupported"}
 	}
-	var ws []extWriter
+	ws := make([]extWriter, 0, 12) // room for the usual extensions: one allocation
 	add := func(t ExtensionType, f func(b *cryptobyte.Builder)) { ws = append(ws, extWriter{t, f}) }
 	empty := func(*cryptobyte.Builder) {}
 	if m.ServerNameAck {
