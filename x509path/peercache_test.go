@@ -1,6 +1,7 @@
 package x509path
 
 import (
+	"errors"
 	"runtime"
 	"testing"
 	"time"
@@ -88,6 +89,37 @@ func TestSignersMemoIsPerIssuer(t *testing.T) {
 		}
 		if _, err := Validate(leaf.Chain(), Options{TrustedCerts: [][]byte{other.DER}, Hostname: "example.com", Time: pki.Now}); err == nil {
 			t.Fatal("a root with the issuer's name but another key validated the leaf")
+		}
+	}
+}
+
+// Validations running at once share the interned certificates and their
+// signers memo safely (run with -race), and all agree.
+func TestPeerCacheConcurrentValidations(t *testing.T) {
+	pki := testpki.New(t)
+	root := pki.Root("Root")
+	ica := root.Issue("ICA", testpki.CA(-1))
+	leaf := ica.Issue("leaf", testpki.DNS("example.com"))
+	other := pki.Root("Root")
+	good := Options{TrustedCerts: [][]byte{root.DER}, Hostname: "example.com", Time: pki.Now}
+	bad := Options{TrustedCerts: [][]byte{other.DER}, Hostname: "example.com", Time: pki.Now}
+	errs := make(chan error, 8)
+	for g := 0; g < 8; g++ {
+		go func() {
+			var err error
+			for i := 0; i < 20 && err == nil; i++ {
+				if _, e := Validate(leaf.Chain(), good); e != nil {
+					err = e
+				} else if _, e := Validate(leaf.Chain(), bad); e == nil {
+					err = errors.New("validated against a root of the same name with another key")
+				}
+			}
+			errs <- err
+		}()
+	}
+	for g := 0; g < 8; g++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
 		}
 	}
 }
