@@ -40,6 +40,14 @@
 // (WithPassword), TLS to Redis where the network is not trusted (a Dialer
 // given with WithDialer), and persistence off or encrypted.
 //
+// Whoever can write the keys can also plant sessions whose master secret
+// they know: a server resumes such a session as the client certificate
+// it names (certificates are public, and the library validates the chain
+// again but cannot tell who made the session), and a client using the
+// cache would resume one with the server it names. Writing to this Redis
+// is therefore as powerful as holding every client's private key: give
+// the TLS servers, and nothing else, write access.
+//
 // # Keys of a fleet
 //
 // The library's server keys are {Port, ID}. Servers of a fleet that
