@@ -30,6 +30,17 @@ import (
 // with its sessions; a server issues them only with
 // SessionTicketsTLS12(true), sealed with the application's keys (rotated
 // daily, kept in memory) or with TicketKeys for a fleet.
+//
+// With verify_peer, a side resumes a session that holds the peer's
+// certificate (and a TLS 1.3 client offers a ticket) only if that
+// certificate was verified when the session was made and its chain
+// passes the connection's own validation again, the verify fun included:
+// caches, tickets and ticket keys are shared by connections and
+// listeners whose cacerts and verify funs may differ, and a certificate
+// may expire or be revoked while its sessions live. A server with
+// fail_if_no_peer_cert resumes no session of a client that sent no
+// certificate. Anything else gives a full handshake. Erlang's ssl does
+// not validate again; its session caches are per port.
 
 // SessionTicketsTLS12 is the session_tickets_tls12 option (not Erlang's):
 // RFC 5077 session tickets in TLS 1.0-1.2. On a client (default true) it
