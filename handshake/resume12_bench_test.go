@@ -19,7 +19,9 @@ import (
 // mode=resumed-id with the session caches, mode=resumed-ticket with RFC
 // 5077 tickets and no server cache) and crypto/tls on both sides as the
 // reference (mode=full, mode=resumed-ticket with a ClientSessionCache;
-// crypto/tls has no session IDs). Every resumed iteration is checked to
+// crypto/tls has no session IDs). mode=resumed-id-verify is resumed-id
+// with a client that has verify_peer, and so validates the session's
+// server chain again before offering it, as a crypto/tls client does. Every resumed iteration is checked to
 // have resumed. `benchstat -col /mode` sets the modes side by side;
 // cpu-ns/op (both sides' CPU time) is the figure to read on a busy
 // machine.
@@ -42,16 +44,19 @@ func BenchmarkResume12(b *testing.B) {
 			switch mode {
 			case "full":
 				srv.IssueSessionID = false
-			case "resumed-id":
+			case "resumed-id", "resumed-id-verify":
 				cli.SessionCache, cli.OfferSessions = session.NewMemoryCache(), true
 				srv.SessionCache = session.NewMemoryCache()
+				// verify_peer: the client validates the session's server
+				// chain again before offering it.
+				cli.VerifyPeer = mode == "resumed-id-verify"
 			case "resumed-ticket":
 				cli.SessionCache, cli.OfferSessions, cli.SessionTickets12 = session.NewMemoryCache(), true, true
 				srv.TicketKeys, _ = session.NewTicketKeys(0)
 			}
 			return cli, srv
 		}
-		for _, mode := range []string{"full", "resumed-id", "resumed-ticket"} {
+		for _, mode := range []string{"full", "resumed-id", "resumed-id-verify", "resumed-ticket"} {
 			cli, srv := ours(mode)
 			b.Run("kx="+c.name+"/pair=ours-ours/mode="+mode, func(b *testing.B) {
 				oursResumeOne(b, cli, srv) // the session to resume
