@@ -108,7 +108,9 @@ func (c *clientHandshake) offerSession(st *clientHello, h *ClientHello) error {
 			}
 		}
 	}
-	if sess == nil || (!fromCache && !st.canOffer(sess)) {
+	// The server chain is validated again for the one session chosen:
+	// an older one of the same server fails as the newest does.
+	if sess == nil || (!fromCache && !st.canOffer(sess)) || !cfg.resumableServer(sess) {
 		return nil
 	}
 	id := sess.ID
@@ -158,7 +160,7 @@ func (h *clientHello) canOffer(s *session.Session) bool {
 	if !suiteOK || s.ServerName != h.hello.ServerName {
 		return false
 	}
-	return cfg.resumableServer(s)
+	return !cfg.VerifyPeer || s.PeerVerified
 }
 
 func containsVersion(vs []cipher.Version, v cipher.Version) bool {
