@@ -104,7 +104,12 @@ type renegRequest struct {
 // handshake and the renegotiation both have the extended master secret
 // (RFC 7627; without it a change of identity is the triple handshake
 // attack) and ends the connection with bad_certificate otherwise, where
-// OTP accepts any change and crypto/tls none. The
+// OTP accepts any change and crypto/tls none. Our server accepts a client
+// certificate that appears or changes in a renegotiation (asking for one
+// only then is the usual reason to renegotiate), as OpenSSL and OTP do:
+// on a connection without the extended master secret (a peer lacking RFC
+// 7627, such as Erlang's ssl before OTP 27) that client authentication is
+// open to the triple handshake attack with RSA or DHE key exchange. The
 // options are those of the first handshake (ssl options cannot change):
 // a server with verify_peer asks for the client's certificate again, and
 // our client answers a peer that asks for one only in the renegotiation
