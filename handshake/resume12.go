@@ -461,8 +461,11 @@ func (c *Config) resumablePeer(s *session.Session) bool {
 	}
 	if len(s.PeerCertificates) == 0 {
 		// A TLS 1.3 ticket without the certificate (stateless rather than
-		// stateless_with_cert) still says whether the client had one.
-		return !c.FailIfNoPeerCert || s.PeerVerified
+		// stateless_with_cert) still says whether the client had one;
+		// TLS 1.0-1.2 sessions always keep it, whatever PeerVerified says
+		// (sessions stored by earlier releases set it for any session of a
+		// server with verify_peer).
+		return !c.FailIfNoPeerCert || (s.Version == cipher.VersionTLS13 && s.PeerVerified)
 	}
 	if !s.PeerVerified {
 		return false
