@@ -157,3 +157,32 @@ func TestResumeClientOtherTrust(t *testing.T) {
 		}
 	})
 }
+
+// TestResumeNoClientCertOldFlag: a TLS 1.2 session without a client
+// certificate is never resumed by a server with fail_if_no_peer_cert,
+// even one marked PeerVerified (as sessions of a verifying server were
+// stored before the flag meant a verified client certificate).
+func TestResumeNoClientCertOldFlag(t *testing.T) {
+	leakcheck.Check(t)
+	p := newHSPKI(t)
+	cli, srv := resumeConfigs(t, p, suitesByName(t, "ECDHE-ECDSA-AES128-GCM-SHA256")...)
+	srv.VerifyPeer = true
+	mustPair(t, cli, srv)
+	n := 0
+	srv.SessionCache.Foldl(func(k session.Key, s *session.Session, _ any) any {
+		old := s.Clone()
+		old.PeerVerified = true
+		srv.SessionCache.Update(k, old)
+		n++
+		return nil
+	}, nil)
+	if n != 1 {
+		t.Fatalf("%d sessions in the server cache", n)
+	}
+	strict := *srv
+	strict.FailIfNoPeerCert = true
+	_, sr := ourPair(t, cli, &strict)
+	if sr.err == nil {
+		t.Fatalf("a client without a certificate got past fail_if_no_peer_cert (resumed %v)", sr.st.Resumed)
+	}
+}
