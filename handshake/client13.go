@@ -689,14 +689,7 @@ func (w *clientWaitFinished) name() string { return stateWaitFinished }
 
 func (w *clientWaitFinished) next() (clientState13, *State, error) {
 	hc, cfg, suite, k := w.hc, w.cfg, w.suite, w.keys
-	typ, msg, err := hc.read(readOpts{})
-	if err != nil {
-		return nil, nil, err
-	}
-	if typ != TypeFinished {
-		return nil, nil, unexpected(typ.String(), "expected finished in state wait_finished")
-	}
-	fin, err := UnmarshalFinished(msg)
+	fin, err := hc.readFinished("wait_finished")
 	if err != nil {
 		return nil, nil, err
 	}

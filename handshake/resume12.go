@@ -226,14 +226,7 @@ func (c *clientCertify) abbreviated() (*State, error) {
 	if err != nil {
 		return nil, err
 	}
-	typ, msg, err := hc.read(readOpts{})
-	if err != nil {
-		return nil, err
-	}
-	if typ != TypeFinished {
-		return nil, unexpected(typ.String(), "expected finished in state abbreviated")
-	}
-	fin, err := UnmarshalFinished(msg)
+	fin, err := hc.readFinished("abbreviated")
 	if err != nil {
 		return nil, err
 	}
@@ -586,14 +579,7 @@ func (r *serverResume) run() (st *State, err error) {
 	if err != nil {
 		return nil, err
 	}
-	typ, msg, err := hc.read(readOpts{})
-	if err != nil {
-		return nil, err
-	}
-	if typ != TypeFinished {
-		return nil, unexpected(typ.String(), "expected finished in state abbreviated")
-	}
-	fin, err := UnmarshalFinished(msg)
+	fin, err := hc.readFinished("abbreviated")
 	if err != nil {
 		return nil, err
 	}

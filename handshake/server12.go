@@ -688,14 +688,7 @@ func (c *serverCipher) run() (*State, error) {
 	if err != nil {
 		return nil, err
 	}
-	typ, msg, err := hc.read(readOpts{})
-	if err != nil {
-		return nil, err
-	}
-	if typ != TypeFinished {
-		return nil, unexpected(typ.String(), "expected finished in state cipher")
-	}
-	fin, err := UnmarshalFinished(msg)
+	fin, err := hc.readFinished("cipher")
 	if err != nil {
 		return nil, err
 	}

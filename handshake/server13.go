@@ -618,14 +618,7 @@ func (w *serverWaitFinished) name() string { return stateWaitFinished }
 func (w *serverWaitFinished) next() (serverState13, *State, error) {
 	hc, cfg, suite, k, ch := w.hc, w.cfg, w.suite, w.keys, w.ch
 	want := hc.tr.sum()
-	typ, msg, err := hc.read(readOpts{})
-	if err != nil {
-		return nil, nil, err
-	}
-	if typ != TypeFinished {
-		return nil, nil, unexpected(typ.String(), "expected finished in state wait_finished")
-	}
-	fin, err := UnmarshalFinished(msg)
+	fin, err := hc.readFinished("wait_finished")
 	if err != nil {
 		return nil, nil, err
 	}

@@ -133,6 +133,19 @@ func signCertificateVerify(cfg *Config, v cipher.Version, key crypto.Signer, sch
 // handshake is authentic and the connection may start.
 type finishedVerified struct{ verifyData []byte }
 
+// readFinished reads the peer's next handshake message, which must be
+// its Finished, in the state named state (unexpected_message otherwise).
+func (hc *hsConn) readFinished(state string) (*Finished, error) {
+	typ, msg, err := hc.read(readOpts{})
+	if err != nil {
+		return nil, err
+	}
+	if typ != TypeFinished {
+		return nil, unexpected(typ.String(), "expected finished in state "+state)
+	}
+	return UnmarshalFinished(msg)
+}
+
 // checkFinished compares the peer's Finished with the expected verify_data
 // in constant time (RFC 5246, Section 7.4.9: decrypt_error on a mismatch).
 func checkFinished(got *Finished, want []byte) (*finishedVerified, error) {
