@@ -160,13 +160,7 @@ func (o *clientOffer13) bind(h *ClientHello) error {
 }
 
 // clientState13 is one state of the TLS 1.3 client.
-type clientState13 interface {
-	// name is Erlang's name of the state.
-	name() string
-	// next reads what the state allows and returns the next state, or
-	// the outcome once the handshake is done.
-	next() (clientState13, *State, error)
-}
+type clientState13 = state13
 
 // run13 runs the handshake after a ClientHello that offers TLS 1.3: it
 // reads the first ServerHello and goes on with TLS 1.3, or with the TLS
@@ -203,19 +197,7 @@ func (c *clientHandshake) run13(hello *clientHello) (*State, error) {
 		return c.finish12(certify)
 	}
 	w.pending = sh
-	var st clientState13 = w
-	for {
-		c.state = st.name()
-		next, out, err := st.next()
-		if err != nil {
-			return nil, err
-		}
-		if out != nil {
-			c.state = stateConnection
-			return out, nil
-		}
-		st = next
-	}
+	return run13(w, &c.state)
 }
 
 // clientWaitSH is the wait_sh state: a ClientHello offering TLS 1.3 is

@@ -148,3 +148,29 @@ type testHooks struct {
 	// ClientHello1, in place of the server's own.
 	cookie func(helloHash []byte) []byte
 }
+
+// state13 is one state of a TLS 1.3 client or server.
+type state13 interface {
+	// name is Erlang's name of the state.
+	name() string
+	// next reads or sends what the state does and returns the next
+	// state, or the outcome once the handshake is done.
+	next() (state13, *State, error)
+}
+
+// run13 steps a TLS 1.3 handshake from st until it ends, keeping the
+// name of the state it is in (for alerts and errors) in *cur.
+func run13(st state13, cur *string) (*State, error) {
+	for {
+		*cur = st.name()
+		next, out, err := st.next()
+		if err != nil {
+			return nil, err
+		}
+		if out != nil {
+			*cur = stateConnection
+			return out, nil
+		}
+		st = next
+	}
+}

@@ -82,32 +82,14 @@ import (
 const maxSkippedEarlyData = 1 << 16
 
 // serverState13 is one state of the TLS 1.3 server.
-type serverState13 interface {
-	// name is Erlang's name of the state.
-	name() string
-	// next reads or sends what the state does and returns the next
-	// state, or the outcome once the handshake is done.
-	next() (serverState13, *State, error)
-}
+type serverState13 = state13
 
 // run13 runs the TLS 1.3 handshake after the first ClientHello, which
 // chose TLS 1.3.
 func (s *serverHandshake) run13(hello *serverHello) (*State, error) {
-	var st serverState13 = &serverStart{
+	return run13(&serverStart{
 		cfg: hello.cfg, hc: hello.hc, ch: hello.ch, helloLen: len(hello.hc.tr.buf),
-	}
-	for {
-		s.state = st.name()
-		next, out, err := st.next()
-		if err != nil {
-			return nil, err
-		}
-		if out != nil {
-			s.state = stateConnection
-			return out, nil
-		}
-		st = next
-	}
+	}, &s.state)
 }
 
 // serverStart is the start state: a ClientHello that chose TLS 1.3 is in
