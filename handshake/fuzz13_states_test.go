@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -337,26 +335,8 @@ func TestStateFuzzSeeds13(t *testing.T) {
 		{"FuzzClientStates13", true, clientSeedCases13(t)},
 		{"FuzzServerStates13", false, serverSeedCases13(t)},
 	} {
-		dir := filepath.Join("testdata", "fuzz", target.name)
 		for _, c := range target.cases {
-			path := filepath.Join(dir, "seed-"+c.name)
-			if *hsUpdateFuzzSeeds {
-				if err := os.MkdirAll(dir, 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, hsEncodeSeed(recordSeed13(t, target.client, c)), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			data, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -run TestStateFuzzSeeds13 -hs.update-fuzz-seeds)", err)
-			}
-			args := kxtDecodeSeed(t, data)
-			if len(args) != 1 {
-				t.Fatalf("%s: %d arguments", path, len(args))
-			}
-			items, _ := args[0].([]byte)
+			items := stateSeedItems(t, "TestStateFuzzSeeds13", target.name, c.name, func() []byte { return recordSeed13(t, target.client, c) })
 			cfg := fuzzServerConfig13(t)
 			if target.client {
 				cfg = fuzzClientConfig13(t)

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"net"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -161,20 +159,8 @@ func TestRenegotiationFuzzSeeds(t *testing.T) {
 		{"FuzzClientStates", true, cc},
 		{"FuzzServerStates", false, sc},
 	} {
-		dir := filepath.Join("testdata", "fuzz", target.name)
 		for _, c := range target.cases {
-			path := filepath.Join(dir, "seed-"+c.name)
-			if *hsUpdateFuzzSeeds {
-				if err := os.WriteFile(path, hsEncodeSeed(recordRenegotiationSeed(t, target.client, c)), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			data, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -run TestRenegotiationFuzzSeeds -hs.update-fuzz-seeds)", err)
-			}
-			args := kxtDecodeSeed(t, data)
-			items, _ := args[0].([]byte)
+			items := stateSeedItems(t, "TestRenegotiationFuzzSeeds", target.name, c.name, func() []byte { return recordRenegotiationSeed(t, target.client, c) })
 			cfg := fuzzServerConfig(t)
 			if target.client {
 				cfg = fuzzClientConfig(t)

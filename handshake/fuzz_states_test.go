@@ -434,6 +434,33 @@ func hsEncodeSeed(items []byte) []byte {
 	return []byte(fmt.Sprintf("go test fuzz v1\n[]byte(%q)\n", items))
 }
 
+// stateSeedItems returns the items of the committed seed name of the fuzz
+// target, first recording it anew with record when -hs.update-fuzz-seeds
+// is given; test names the test that rewrites the seeds.
+func stateSeedItems(t *testing.T, test, target, name string, record func() []byte) []byte {
+	t.Helper()
+	dir := filepath.Join("testdata", "fuzz", target)
+	path := filepath.Join(dir, "seed-"+name)
+	if *hsUpdateFuzzSeeds {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, hsEncodeSeed(record()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -run %s -hs.update-fuzz-seeds)", err, test)
+	}
+	args := kxtDecodeSeed(t, data)
+	if len(args) != 1 {
+		t.Fatalf("%s: %d arguments", path, len(args))
+	}
+	items, _ := args[0].([]byte)
+	return items
+}
+
 // TestStateFuzzSeeds checks that every committed seed of the state machine
 // fuzz targets still completes its handshake (so that the corpus reaches
 // every state), and with -hs.update-fuzz-seeds records them anew.
@@ -446,26 +473,8 @@ func TestStateFuzzSeeds(t *testing.T) {
 		{"FuzzClientStates", true, clientSeedCases(t)},
 		{"FuzzServerStates", false, serverSeedCases(t)},
 	} {
-		dir := filepath.Join("testdata", "fuzz", target.name)
 		for _, c := range target.cases {
-			path := filepath.Join(dir, "seed-"+c.name)
-			if *hsUpdateFuzzSeeds {
-				if err := os.MkdirAll(dir, 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, hsEncodeSeed(recordSeed(t, target.client, c)), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			data, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -run TestStateFuzzSeeds -hs.update-fuzz-seeds)", err)
-			}
-			args := kxtDecodeSeed(t, data)
-			if len(args) != 1 {
-				t.Fatalf("%s: %d arguments", path, len(args))
-			}
-			items, _ := args[0].([]byte)
+			items := stateSeedItems(t, "TestStateFuzzSeeds", target.name, c.name, func() []byte { return recordSeed(t, target.client, c) })
 			cfg := fuzzServerConfig(t)
 			if target.client {
 				cfg = fuzzClientConfig(t)
